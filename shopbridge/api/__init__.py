@@ -1,0 +1,58 @@
+"""The JSON API under ``/api/v1``, documented by an OpenAPI 3 document generated from the code.
+
+flask-smorest builds the OpenAPI document from the marshmallow schemas and the route declarations, validates
+input with webargs, and serves interactive docs. Every error leaves as ``application/problem+json``.
+Authentication is ``Authorization: Bearer <token>`` only; the admin's session cookie is ignored here.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from shopbridge import db
+from shopbridge.accounts import service as accounts
+from shopbridge.problems import flatten_errors, problem_response
+
+API_PREFIX = "/api/"
+
+
+class ShopApi(Api):
+    def handle_http_exception(self, error):
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages")
+        errors = []
+        if messages:
+            for location_messages in messages.values():
+                errors.extend(flatten_errors(location_messages))
+        detail = data.get("message") or error.description
+        if error.code == 422 and errors:
+            detail = "Some fields are invalid; see errors."
+        return problem_response(error.code or 500, detail=detail, errors=errors or None)
+
+
+def _authenticate() -> None:
+    if not request.path.startswith(API_PREFIX):
+        return
+    g.api_request = True
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        g.api_user = accounts.user_for_token(db.session(), token.strip())
+
+
+def init_app(app: Flask) -> Api:
+    app.config.setdefault("API_TITLE", "shopbridge")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api = ShopApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token from the admin."}}},
+        "security": [{"bearer": []}]})
+    app.before_request(_authenticate)
+    from shopbridge.api import products
+
+    api.register_blueprint(products.blp)
+    app.extensions["shopbridge.api"] = api
+    return api

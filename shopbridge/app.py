@@ -1,0 +1,67 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from shopbridge import config as config_module
+from shopbridge import db, i18n, plugins, settings
+from shopbridge.extensions import csrf, limiter, login_manager
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build a shopbridge app.
+
+    ``config`` overrides everything else (see :mod:`shopbridge.config` for the layers below it); tests pass a
+    temporary ``DATA_DIR`` and ``DATABASE_URL`` here. The factory does not touch the database schema:
+    migrations are applied by ``shopbridge db upgrade`` (``make run`` does it for you).
+    """
+    loaded = config_module.load(config)
+    app = Flask("shopbridge", instance_path=loaded["DATA_DIR"], instance_relative_config=False)
+    app.config.update(loaded)
+
+    db.init_app(app)
+    settings.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", loaded["RATELIMIT_STORAGE_URI"])
+    limiter.init_app(app)
+    _init_login(app)
+
+    from shopbridge import web
+
+    web.init_app(app)
+    _register_blueprints(app)
+
+    pm = plugins.init_app(app)
+    pm.hook.shopbridge_register_blueprints(app=app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from shopbridge.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session().get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from shopbridge.accounts.views import bp as auth_bp
+    from shopbridge.admin import bp as admin_bp
+    from shopbridge.api import init_app as init_api
+    from shopbridge.media import bp as media_bp
+    from shopbridge.storefront import bp as storefront_bp
+
+    app.register_blueprint(storefront_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+    init_api(app)

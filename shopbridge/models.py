@@ -1,0 +1,7 @@
+"""Imports every table module, so that ``shopbridge.db.metadata`` knows the whole schema.
+
+Alembic compares migrations against that metadata; add a line here when a feature adds a ``models.py``.
+"""
+
+from shopbridge.accounts import models as accounts_models  # noqa: F401
+from shopbridge.catalogue import models as catalogue_models  # noqa: F401

@@ -1,0 +1,203 @@
+"""pytest fixtures for shopbridge and its plugins (loaded automatically through the ``pytest11`` entry point).
+
+A plugin's tests get, with no set-up of their own:
+
+- ``app``: a shopbridge app on a fresh, fully migrated database in a temporary data directory;
+- ``client`` and ``runner``: Flask's test client and CLI runner for that app;
+- ``db_session``: a database session (committed explicitly by the test);
+- ``users``: an owner, a staff member and an agency user, with known passwords;
+- ``auth``: ``auth.login("staff")`` signs the test client in as that role; ``auth.token("owner")`` returns an
+  API token for it.
+
+Migrating from scratch for every test would dominate the run time, so the schema is migrated once per test
+session into a template database and each test starts from a copy of it (SQLite), or from emptied tables
+(any other database named by ``SHOPBRIDGE_TEST_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PASSWORDS = {"owner": "owner-password-1", "staff": "staff-password-1", "agency": "agency-password-1"}
+
+
+def _test_database_url() -> str | None:
+    return os.environ.get("SHOPBRIDGE_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory) -> Path | None:
+    from shopbridge import migrate
+    from shopbridge.db import make_engine
+
+    url = _test_database_url()
+    if url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        return None
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _empty_tables(url: str) -> None:
+    from shopbridge.db import make_engine, metadata
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path) -> dict[str, Any]:
+    """Override to change the test app's configuration (call the original and update the dict)."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, _migrated_template, app_config):
+    import shopbridge.models  # noqa: F401
+    from shopbridge.app import create_app
+
+    url = _test_database_url()
+    if url:
+        _empty_tables(url)
+    else:
+        target = tmp_path / "shop.db"
+        shutil.copyfile(_migrated_template, target)
+        url = f"sqlite:///{target}"
+    config = {
+        "TESTING": True,
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key",
+        "ENCRYPTION_KEYS": ["test-encryption-key"],
+        "SERVER_NAME": None,
+        "RATELIMIT_ENABLED": False,
+        "QUEUE_URL": "immediate",
+    }
+    config.update(app_config)
+    application = create_app(config)
+    yield application
+    from shopbridge.db import engine
+
+    engine(application).dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db_session(app) -> Iterator[Any]:
+    from sqlmodel import Session
+
+    from shopbridge.db import engine
+
+    with Session(engine(app), expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def users(app) -> dict[str, Any]:
+    from shopbridge.accounts.service import create_user
+    from shopbridge.db import session_scope
+
+    made = {}
+    with session_scope(app) as session:
+        for role, password in PASSWORDS.items():
+            made[role] = create_user(session, f"{role}@example.com", password, role, name=role.title())
+    return made
+
+
+@dataclass
+class AuthActions:
+    app: Any
+    client: Any
+    users: dict[str, Any]
+
+    def login(self, role: str = "owner", *, follow: bool = False):
+        """Sign the test client in as ``role`` through the real login form (CSRF token and all)."""
+        page = self.client.get("/admin/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        return self.client.post(
+            "/admin/login",
+            data={"email": f"{role}@example.com", "password": PASSWORDS[role], "csrf_token": token},
+            follow_redirects=follow,
+        )
+
+    def logout(self):
+        return self.client.post("/admin/logout", data={"csrf_token": self.csrf()})
+
+    def csrf(self, path: str = "/admin/") -> str:
+        """A valid CSRF token for the signed-in session, as a form would carry it."""
+        return csrf_token_from(self.client.get(path).get_data(as_text=True))
+
+    def token(self, role: str = "owner") -> str:
+        from shopbridge.accounts.service import create_token
+        from shopbridge.db import session_scope
+
+        with session_scope(self.app) as session:
+            user = session.merge(self.users[role])
+            _, plain = create_token(session, user, f"test {role}")
+        return plain
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    if not match:
+        raise AssertionError("no CSRF token in the page")
+    return match.group(1)
+
+
+@pytest.fixture
+def auth(app, client, users) -> AuthActions:
+    return AuthActions(app, client, users)
+
+
+def make_product(session, *, title: str = "Linen shirt", slug: str | None = None, status: str = "active",
+                 variants: list[dict] | None = None, category: str | None = "Shirts", brand: str = "Acme",
+                 description: str = "A shirt for hot days.", user=None):
+    """Create a product through the catalogue service (the same path the admin and the API take)."""
+    from shopbridge.catalogue.service import ProductInput, VariantInput, create_product
+
+    variants = variants or [{"sku": (slug or title).upper().replace(" ", "-")[:20] + "-1", "price_minor": 4900,
+                             "currency": "EUR", "stock": 5}]
+    product = create_product(
+        session,
+        ProductInput(title=title, slug=slug, status=status, category=category, brand=brand,
+                     description=description, variants=[VariantInput(**v) for v in variants]),
+        user,
+    )
+    session.commit()
+    return product
+
+
+@pytest.fixture
+def product_factory(db_session):
+    """``product_factory(title=..., variants=[{...}])`` creates an active product and returns it."""
+    return lambda **kwargs: make_product(db_session, **kwargs)
