@@ -201,3 +201,6 @@ def make_product(session, *, title: str = "Linen shirt", slug: str | None = None
 def product_factory(db_session):
     """``product_factory(title=..., variants=[{...}])`` creates an active product and returns it."""
     return lambda **kwargs: make_product(db_session, **kwargs)
+
+
+from shopbridge.browser import chromium, desktop, live_server, phone  # noqa: E402,F401  (fixtures)
