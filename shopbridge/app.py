@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from shopbridge import config as config_module
-from shopbridge import db, i18n, plugins, settings
+from shopbridge import db, health, i18n, logs, plugins, settings
 from shopbridge.extensions import csrf, limiter, login_manager
 
 
@@ -22,7 +22,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("shopbridge", instance_path=loaded["DATA_DIR"], instance_relative_config=False)
     app.config.update(loaded)
 
+    logs.init_app(app)
     db.init_app(app)
+    health.init_app(app)
     settings.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
