@@ -39,6 +39,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     pm = plugins.init_app(app)
     pm.hook.shopbridge_register_blueprints(app=app)
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly as many proxy hops as configured (1 for a single nginx): more would let a client
+        # forge its address, which rate limits and unique-visitor counts rely on.
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 

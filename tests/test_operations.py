@@ -59,3 +59,19 @@ def test_json_logs_are_one_object_per_line(tmp_path):
     record = logging.LogRecord("shopbridge", logging.INFO, __file__, 1, "hello %s", ("world",), None)
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "hello world" and entry["level"] == "info" and entry["time"]
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_address_are_trusted(tmp_path):
+    from flask import jsonify, request
+
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "d"), "DATABASE_URL": "sqlite://",
+                      "SECRET_KEY": "k", "ENCRYPTION_KEYS": ["e"], "PROXY_FIX": 1})
+
+    @app.get("/_echo")
+    def echo():
+        return jsonify(scheme=request.scheme, addr=request.remote_addr)
+
+    echo.access_rule = ("public",)
+    seen = app.test_client().get("/_echo", headers={"X-Forwarded-Proto": "https",
+                                                    "X-Forwarded-For": "203.0.113.9"}).get_json()
+    assert seen == {"scheme": "https", "addr": "203.0.113.9"}
