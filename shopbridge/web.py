@@ -77,8 +77,18 @@ def init_app(app: Flask) -> None:
     def template_helpers():
         user = access.actor() if request else None
         return {
-            "shop_name": current_app.config["SHOP_NAME"],
+            "shop_name": _shop_name(),
             "can": lambda permission: access.can(user, permission),
             "external_url": external_url,
         }
 
+
+def _shop_name() -> str:
+    """The name saved on the settings page, else ``SHOP_NAME`` from the configuration."""
+    from shopbridge import db
+    from shopbridge.admin.shop_settings import effective
+
+    try:
+        return effective(db.session(), "shop_name")
+    except Exception:  # an error page must render even when the database is what failed
+        return current_app.config["SHOP_NAME"]
