@@ -40,3 +40,21 @@
     });
   });
 })();
+
+/* Product form: as an option is named (Size, Colour…), label and reveal its value input in every variant. */
+(function () {
+  "use strict";
+  [1, 2, 3].forEach(function (n) {
+    var nameInput = document.getElementById("option" + n + "_name");
+    if (!nameInput) { return; }
+    nameInput.addEventListener("input", function () {
+      document.querySelectorAll('.option-slot[data-slot="' + n + '"]').forEach(function (slot) {
+        var label = slot.querySelector("label");
+        if (!label.hasAttribute("data-default")) { label.setAttribute("data-default", label.textContent); }
+        var name = nameInput.value.trim();
+        label.textContent = name || label.getAttribute("data-default");
+        if (name) { slot.hidden = false; }
+      });
+    });
+  });
+})();
