@@ -66,7 +66,8 @@ def init_app(app: Flask) -> None:
             from shopbridge.problems import problem_response
 
             return problem_response(exc.code or 500, detail=exc.description)
-        if exc.code == 401 and request.blueprint in {"admin", "auth"}:
+        # Every admin page (any feature's blueprint under /admin/) sends a signed-out visitor to the login page.
+        if exc.code == 401 and (request.blueprint in {"admin", "auth"} or request.path.startswith("/admin/")):
             from flask import redirect
 
             return redirect(url_for("auth.login", next=request.full_path))

@@ -333,9 +333,3 @@ def export_csv():
         headers={"Content-Disposition": f'attachment; filename="catalogue-{stamp}.csv"',
                  "Cache-Control": "no-store"},
     )
-
-
-@bp.errorhandler(401)
-def _sign_in_first(_exc):
-    return redirect(url_for("auth.login", next=request.full_path))
-
