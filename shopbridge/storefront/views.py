@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from shopbridge import db
@@ -120,12 +121,20 @@ def storefront_helpers():
     from shopbridge.media import image_url, srcset
 
     return {
-        "nav_categories": lambda: service.categories_in_use(db.session()),
+        "nav_categories": _nav_categories,
         "media_url": image_url,
         "media_srcset": srcset,
         "price_range": price_range,
         "lang_url": lang_url,
     }
+
+
+def _nav_categories() -> list[Category]:
+    # Error pages use this layout too; a 500 caused by the database must still render.
+    try:
+        return service.categories_in_use(db.session())
+    except SQLAlchemyError:
+        return []
 
 
 def lang_url(code: str) -> str:
