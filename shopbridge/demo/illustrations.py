@@ -8,6 +8,7 @@ the same pictures, and it is supersampled (drawn at twice the size, then reduced
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable
@@ -254,9 +255,20 @@ SHAPES: dict[str, Shape] = {
 FLOOR = {"sneaker": 0.72, "loafer": 0.70}
 
 
-def _gradient(size: int, top: RGB, bottom: RGB) -> Image.Image:
-    ramp = Image.linear_gradient("L").resize((size, size))
-    return Image.composite(Image.new("RGB", (size, size), bottom), Image.new("RGB", (size, size), top), ramp)
+@functools.lru_cache(maxsize=4)
+def _ramp(size: int, angle: int = 0) -> Image.Image:
+    """A 0→255 ramp, top to bottom (or turned by ``angle``), shared by every picture of that size."""
+    ramp = Image.linear_gradient("L")
+    if angle:
+        ramp = ramp.rotate(angle)
+    return ramp.resize((size, size), Image.BILINEAR)
+
+
+def _gradient(size: int, start: RGB, end: RGB, angle: int = 0) -> Image.Image:
+    """``start`` blending into ``end`` along the ramp: one lookup table per channel, no per-pixel Python."""
+    ramp = _ramp(size, angle)
+    channels = [ramp.point([round(a + (b - a) * i / 255) for i in range(256)]) for a, b in zip(start, end, strict=True)]
+    return Image.merge("RGB", channels)
 
 
 def render(kind: str, fill: RGB, background: str = "warm", size: int = SIZE) -> bytes:
@@ -266,11 +278,14 @@ def render(kind: str, fill: RGB, background: str = "warm", size: int = SIZE) -> 
     top, bottom = BACKGROUNDS[background]
     canvas = _gradient(size, top, bottom)
 
-    # A soft floor shadow: a dark ellipse under the object, blurred wide.
-    shadow = Image.new("L", (size, size), 0)
+    # A soft floor shadow: a dark ellipse under the object, blurred wide (at a quarter of the size: a blur
+    # that soft looks the same, for a sixteenth of the work).
+    small = size // 4
+    shadow = Image.new("L", (small, small), 0)
     floor = FLOOR.get(kind, 0.86)
-    ImageDraw.Draw(shadow).ellipse([size * 0.18, size * (floor - 0.035), size * 0.82, size * (floor + 0.035)], fill=120)
-    shadow = shadow.filter(ImageFilter.GaussianBlur(size * 0.025))
+    ImageDraw.Draw(shadow).ellipse([small * 0.18, small * (floor - 0.035), small * 0.82, small * (floor + 0.035)],
+                                   fill=120)
+    shadow = shadow.filter(ImageFilter.GaussianBlur(small * 0.025)).resize((size, size), Image.BILINEAR)
     canvas.paste((70, 56, 44), mask=shadow)
 
     mask_img = Image.new("L", (big, big), 0)
@@ -285,15 +300,12 @@ def render(kind: str, fill: RGB, background: str = "warm", size: int = SIZE) -> 
         _mug_hole(mask, p)
 
     # Light from the top left: the colour runs from a little lighter to a little darker across the object.
-    shade = Image.linear_gradient("L").rotate(45, expand=False).resize((size, size))
-    body = Image.composite(Image.new("RGB", (size, size), darker(fill, 0.14)),
-                           Image.new("RGB", (size, size), lighter(fill, 0.12)), shade)
+    body = _gradient(size, lighter(fill, 0.12), darker(fill, 0.14), angle=45)
     small_mask = mask_img.reduce(SUPERSAMPLE)
     canvas.paste(body, mask=small_mask)
     details = detail_img.reduce(SUPERSAMPLE)
-    canvas = canvas.convert("RGBA")
-    canvas.alpha_composite(details)
+    canvas.paste(details, mask=details)  # the details' own alpha is the mask: no RGBA round trip
 
     out = io.BytesIO()
-    canvas.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+    canvas.save(out, "JPEG", quality=90)
     return out.getvalue()
