@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from storefront_support import T_SHIRT_VARIANTS, install_fake_checkout, parse, text_of
-
 NBSP = "\xa0"
 
 
@@ -13,7 +11,7 @@ def variant_ids(product) -> dict[str, int]:
     return {v.sku: v.id for v in product.variants}
 
 
-def test_prices_are_formatted_for_the_shoppers_language(client, product_factory):
+def test_prices_are_formatted_for_the_shoppers_language(client, product_factory, parse, text_of):
     product_factory(title="Linen shirt", slug="linen-shirt", variants=[
         {"sku": "LIN-1", "price_minor": 1999, "compare_at_minor": 2999, "currency": "EUR", "stock": 8}])
 
@@ -28,8 +26,8 @@ def test_prices_are_formatted_for_the_shoppers_language(client, product_factory)
     assert "Disponibile" in text_of(italian, "//*[@data-stock]")
 
 
-def test_each_variant_shows_its_own_stock_state(client, product_factory):
-    product = product_factory(title="Tee", slug="tee", variants=T_SHIRT_VARIANTS)
+def test_each_variant_shows_its_own_stock_state(client, product_factory, parse, text_of, tee_variants):
+    product = product_factory(title="Tee", slug="tee", variants=tee_variants)
     ids = variant_ids(product)
 
     def stock_line(sku: str) -> str:
@@ -47,8 +45,8 @@ def test_each_variant_shows_its_own_stock_state(client, product_factory):
     assert row == "L / Sage €29.00 · Sold out"
 
 
-def test_a_variant_link_preselects_that_variant_and_its_price(client, product_factory):
-    product = product_factory(title="Tee", slug="tee", variants=T_SHIRT_VARIANTS)
+def test_a_variant_link_preselects_that_variant_and_its_price(client, product_factory, parse, text_of, tee_variants):
+    product = product_factory(title="Tee", slug="tee", variants=tee_variants)
     navy_l = variant_ids(product)["TEE-L-NAVY"]
 
     page = parse(client.get(f"/p/tee?variant={navy_l}"))
@@ -62,7 +60,7 @@ def test_a_variant_link_preselects_that_variant_and_its_price(client, product_fa
     assert page.xpath("//input[@name='option-colour'][@checked]/@value") == ["Navy"]
 
 
-def test_without_a_variant_the_first_one_in_stock_is_chosen_and_bad_ids_fall_back(client, product_factory):
+def test_without_a_variant_the_first_one_in_stock_is_chosen_and_bad_ids_fall_back(client, product_factory, parse):
     product = product_factory(title="Tee", slug="tee", variants=[
         {"sku": "A", "price_minor": 1000, "currency": "EUR", "stock": 0, "options": {"size": "S"}},
         {"sku": "B", "price_minor": 1200, "currency": "EUR", "stock": 3, "options": {"size": "M"}},
@@ -76,8 +74,8 @@ def test_without_a_variant_the_first_one_in_stock_is_chosen_and_bad_ids_fall_bac
         assert parse(response).xpath("//input[@name='variant_id'][@checked]/@value") == [in_stock], url
 
 
-def test_until_checkout_is_installed_the_buy_button_says_it_is_coming(client, product_factory):
-    product_factory(title="Tee", slug="tee", variants=T_SHIRT_VARIANTS)
+def test_until_checkout_is_installed_the_buy_button_says_it_is_coming(client, product_factory, parse, tee_variants):
+    product_factory(title="Tee", slug="tee", variants=tee_variants)
     page = parse(client.get("/p/tee"))
     form = page.xpath("//form[@data-variant-picker]")[0]
     assert form.get("method") == "post"
@@ -87,9 +85,8 @@ def test_until_checkout_is_installed_the_buy_button_says_it_is_coming(client, pr
     assert button.get("disabled") is not None
 
 
-def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, product_factory):
-    install_fake_checkout(app)
-    product = product_factory(title="Tee", slug="tee", variants=T_SHIRT_VARIANTS)
+def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, product_factory, parse, tee_variants, fake_checkout):
+    product = product_factory(title="Tee", slug="tee", variants=tee_variants)
     page = parse(client.get("/p/tee"))
     form = page.xpath("//form[@data-variant-picker]")[0]
     assert (form.get("method"), form.get("action")) == ("post", "/buy")
@@ -101,7 +98,7 @@ def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, produc
     assert posted.get_data(as_text=True) == f"variant={navy_s} quantity=2"
 
 
-def test_a_product_sold_out_in_every_variant_says_so(client, product_factory):
+def test_a_product_sold_out_in_every_variant_says_so(client, product_factory, parse, text_of):
     product_factory(title="Oxford shirt", slug="oxford", variants=[
         {"sku": "OX-M", "price_minor": 7900, "currency": "EUR", "stock": 0, "options": {"size": "M"}},
         {"sku": "OX-L", "price_minor": 7900, "currency": "EUR", "stock": 0, "options": {"size": "L"}},
@@ -125,7 +122,7 @@ def test_drafts_archived_and_unknown_products_get_a_friendly_404(client, product
         assert "noindex" in body
 
 
-def test_home_shows_new_products_and_categories(client, product_factory):
+def test_home_shows_new_products_and_categories(client, product_factory, parse):
     product_factory(title="Linen shirt", slug="linen-shirt", category="Shirts")
     product_factory(title="Canvas tote", slug="canvas-tote", category="Bags")
     product_factory(title="Hidden", slug="hidden", category="Secrets", status="draft")
@@ -138,7 +135,7 @@ def test_home_shows_new_products_and_categories(client, product_factory):
     assert page.xpath("//meta[@property='og:type']/@content") == ["website"]
 
 
-def test_category_pages_paginate(app, client, product_factory):
+def test_category_pages_paginate(app, client, product_factory, parse, text_of):
     app.config["PRODUCTS_PER_PAGE"] = 2
     for n in range(5):
         product_factory(title=f"Shirt {n}", slug=f"shirt-{n}", category="Shirts")
@@ -155,8 +152,8 @@ def test_category_pages_paginate(app, client, product_factory):
     assert client.get("/c/shirts?page=4").status_code == 404
 
 
-def test_the_language_switch_keeps_the_chosen_variant(client, product_factory):
-    product = product_factory(title="Tee", slug="tee", variants=T_SHIRT_VARIANTS)
+def test_the_language_switch_keeps_the_chosen_variant(client, product_factory, parse, tee_variants):
+    product = product_factory(title="Tee", slug="tee", variants=tee_variants)
     navy = variant_ids(product)["TEE-S-NAVY"]
     page = parse(client.get(f"/p/tee?variant={navy}"))
     assert page.xpath("//nav[@class='language-switch']//a[@hreflang='it']/@href") == [f"?variant={navy}&lang=it"]

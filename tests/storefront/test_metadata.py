@@ -9,7 +9,6 @@ from __future__ import annotations
 import extruct
 import pytest
 from PIL import Image
-from storefront_support import add_picture, parse
 
 BASE = "https://shop.example"
 
@@ -23,7 +22,7 @@ def app_config(app_config):
 
 
 @pytest.fixture
-def tee(app, db_session, product_factory):
+def tee(product_factory, add_picture):
     product = product_factory(
         title="Organic cotton T-shirt", slug="organic-tee", brand="Ortica", category="Shirts",
         description="A heavyweight tee in organic cotton.\n\nGarment-dyed, relaxed fit.",
@@ -36,7 +35,7 @@ def tee(app, db_session, product_factory):
              "options": {"size": "S", "colour": "Navy"}},
         ],
     )
-    return add_picture(app, db_session, product, "Sage")
+    return add_picture(product, "Sage")
 
 
 def extract(client, url: str) -> tuple[dict[str, list[str]], dict, str]:
@@ -87,7 +86,7 @@ def test_og_image_is_absolute_sized_and_really_served(client, tee):
     assert width >= 1200  # the size every platform shows as a large preview
 
 
-def test_twitter_card_and_canonical_link(client, tee):
+def test_twitter_card_and_canonical_link(client, tee, parse):
     _, _, html = extract(client, "/p/organic-tee?variant=" + str(tee.variants[2].id))
     page = parse(html)
 
@@ -146,7 +145,7 @@ def test_a_sold_out_product_says_so_everywhere(client, product_factory):
     assert product["sku"] == "OX-M"
 
 
-def test_home_and_categories_have_canonical_links_and_website_cards(client, tee):
+def test_home_and_categories_have_canonical_links_and_website_cards(client, tee, parse):
     for url in ("/", "/c/shirts"):
         page = parse(client.get(url))
         assert page.xpath("//link[@rel='canonical']/@href") == [BASE + url.rstrip("/") + ("/" if url == "/" else "")]

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from storefront_support import T_SHIRT_VARIANTS, install_fake_checkout
 
 from shopbridge.browser import PHONE
 
 
 @pytest.fixture
-def shop(app, product_factory):
-    install_fake_checkout(app)  # before the first request, as a real blueprint would be
-    product = product_factory(title="Organic tee", slug="organic-tee", variants=T_SHIRT_VARIANTS)
+def shop(fake_checkout, product_factory, tee_variants):
+    product = product_factory(title="Organic tee", slug="organic-tee", variants=tee_variants)
     return {v.sku: v.id for v in product.variants}
 
 

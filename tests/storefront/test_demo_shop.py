@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlmodel import func, select
-from storefront_support import parse
 
 from shopbridge.catalogue.models import Category, Image, Product, ProductStatus, Variant
 from shopbridge.catalogue.service import gtin_is_valid
 from shopbridge.demo import DEMO_USERS, load_demo
 
 
-def test_the_demo_shop_loads_once_with_a_full_catalogue_and_real_images(app, client, db_session):
+def test_the_demo_shop_loads_once_with_a_full_catalogue_and_real_images(app, client, db_session, parse):
     assert load_demo(app) is True
     assert load_demo(app) is False  # the second run leaves everything as it was
 
