@@ -126,7 +126,15 @@ def storefront_helpers():
         "media_srcset": srcset,
         "price_range": price_range,
         "lang_url": lang_url,
+        "language_choices": language_choices,
     }
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The shop's languages, each named in itself ("English", "Italiano"), for the footer's switch."""
+    from babel import Locale
+
+    return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in current_app.config["LANGUAGES"]]
 
 
 def _nav_categories() -> list[Category]:
