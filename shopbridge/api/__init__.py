@@ -116,7 +116,8 @@ class ShopApi(Api):
             detail = f"{request.method} is not allowed here."
         elif status >= 500:
             detail = "Something went wrong on our side; nothing was changed. Please try again."
-        response = problem_response(status, detail=detail, errors=errors or None)
+        response = problem_response(status, detail=detail, errors=errors or None,
+                                    type_="validation-failed" if status == 422 else None)
         if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         if status == 401 and g.get("api_token_rejected"):

@@ -83,12 +83,20 @@ def product_out(product: Product) -> dict[str, Any]:
 
 
 def catalogue_problem(exc: CatalogueError):
-    """422 with every field the catalogue refused, in the order it found them."""
+    """The catalogue's refusal as a problem listing every field it refused, in the order it found them.
+
+    409 Conflict when every problem is a clash with what the shop already has (a slug or SKU in use: the
+    request is fine, the state is not); 422 when anything in the request is invalid on its own.
+    """
     errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-    return problem_response(422, detail="Some fields are invalid; see errors. Nothing was saved.", errors=errors)
+    if all(e.code == "conflict" for e in exc.errors):
+        return problem_response(409, detail="A slug or SKU is already in use; see errors. Nothing was saved.",
+                                errors=errors, type_="conflict")
+    return problem_response(422, detail="Some fields are invalid; see errors. Nothing was saved.", errors=errors,
+                            type_="validation-failed")
 
 
 def conflict_problem():
     """409 when a unique rule was broken by a concurrent request between our check and our write."""
-    return problem_response(409, detail="Another request changed the same product, SKU or slug at the same "
+    return problem_response(409, type_="conflict", detail="Another request changed the same product, SKU or slug at the same "
                             "moment; nothing was saved. Fetch the current state and try again.")

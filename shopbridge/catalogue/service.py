@@ -31,6 +31,9 @@ MAX_PRICE_MINOR = 10**11  # a billion in major units: anything above is a typo, 
 class FieldError:
     field: str
     message: str
+    #: ``"conflict"`` when the input is fine on its own but clashes with what the catalogue already holds (a
+    #: slug or SKU taken by another product); ``"invalid"`` otherwise. The API answers 409 vs 422 by it.
+    code: str = "invalid"
 
 
 class CatalogueError(ValueError):
@@ -128,7 +131,7 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
     else:
         clash = session.exec(select(Product.id).where(Product.slug == slug)).first()
         if clash is not None and (product is None or clash != product.id):
-            errors.append(FieldError("slug", f"“{slug}” is already used by another product"))
+            errors.append(FieldError("slug", f"“{slug}” is already used by another product", "conflict"))
 
     if data.status not in {s.value for s in ProductStatus}:
         errors.append(FieldError("status", "must be draft, active or archived"))
@@ -151,9 +154,11 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
             seen_skus[sku.upper()] = i
             owner = session.exec(select(Variant.id).where(func.upper(Variant.sku) == sku.upper())).first()
             if owner is not None and owner not in own_variant_ids:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product",
+                                         "conflict"))
             elif owner is not None and v.id is not None and owner != v.id:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant",
+                                         "conflict"))
         if v.id is not None and v.id not in own_variant_ids:
             errors.append(FieldError(f"{path}.id", "is not a variant of this product"))
 
@@ -298,9 +303,9 @@ def _relative_errors(errors: list[FieldError], index: int) -> list[FieldError]:
     relative = []
     for e in errors:
         if e.field.startswith(prefix):
-            relative.append(FieldError(e.field[len(prefix):], e.message))
+            relative.append(FieldError(e.field[len(prefix):], e.message, e.code))
         elif e.field == "variants":  # the only product-wide variant rule: one currency per product
-            relative.append(FieldError("currency", e.message))
+            relative.append(FieldError("currency", e.message, e.code))
         else:
             relative.append(e)
     return relative
