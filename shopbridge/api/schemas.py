@@ -64,6 +64,18 @@ def Amount(**kwargs: Any) -> fields.Integer:  # noqa: N802
     )
 
 
+FRIENDLY_MESSAGES = {"required": "is required", "null": "may not be null"}
+
+
+def _type_message(field_obj: fields.Field) -> str | None:
+    for kind, message in ((fields.String, "must be a string"), (fields.Integer, WHOLE),
+                          (fields.Dict, "must be a JSON object"), (fields.Nested, "must be a JSON object"),
+                          (fields.List, "must be a list"), (fields.Boolean, "must be true or false")):
+        if isinstance(field_obj, kind):
+            return message
+    return None
+
+
 class StrictSchema(Schema):
     """Input schema: unknown fields are an error, so a typo such as ``"prise_minor"`` is never ignored."""
 
@@ -72,8 +84,19 @@ class StrictSchema(Schema):
 
     error_messages = {
         "unknown": "is not a known field",
-        "type": "the request body must be a JSON object",
+        "type": "must be a JSON object",
     }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        # marshmallow's stock messages ("Not a valid string.", "Missing data for required field.") read like a
+        # stack trace; say the same in the words the admin uses. Messages a field sets itself are kept.
+        defaults: dict[str, str] = {}
+        for cls in reversed(type(field_obj).__mro__):
+            defaults.update(getattr(cls, "default_error_messages", {}))
+        for key, message in {**FRIENDLY_MESSAGES, "invalid": _type_message(field_obj),
+                             "type": _type_message(field_obj)}.items():
+            if message and field_obj.error_messages.get(key) == defaults.get(key):
+                field_obj.error_messages[key] = message
 
 
 # ---------------------------------------------------------------------------------------------------- output
