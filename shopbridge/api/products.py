@@ -214,7 +214,7 @@ def update_product(changes: dict[str, Any], product_id: int):
 def archive_product(product_id: int):
     """Archive a product
 
-    Hides the product from the shop and from channel feeds while keeping it readable here. Archiving an
+    Hides the product from the shop while keeping it readable here. Archiving an
     archived product changes nothing. PATCH `status` to `active` or `draft` to bring it back.
     """
     session = db.session()
