@@ -117,7 +117,7 @@ def _result(response) -> dict[str, Any]:
     code, subcode, message = error.get("code"), error.get("error_subcode"), error.get("message", "")
     if code in RATE_LIMIT_CODES:
         raise RateLimited(f"Messenger is limiting how fast the Page sends ({message}).", code=str(code))
-    if code == 10 and subcode == 2018278:
+    if code == 10 and (subcode == 2018278 or "outside of allowed window" in message):
         raise OutsideMessagingWindow()
     if code in AUTH_CODES or response.status_code == 401:
         raise AuthError(f"Messenger does not accept the Page access token (expired, or missing pages_messaging): "
