@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from shopbridge.channels import ChannelContext, InboundEvent, ProductInfo
+from shopbridge.channels import ChannelContext, InboundEvent, PlatformError, ProductInfo
 from shopbridge_telegram.api import (
     CALLBACK_DATA_LIMIT,
     INVOICE_DESCRIPTION_LIMIT,
@@ -68,7 +68,7 @@ def _on_message(channel: ChannelContext, api: TelegramAPI, shop: ShopServices, m
     command = command.split("@", 1)[0]  # "/start@shop_bot" in groups
     if command == "/start" and argument.strip():
         product = shop.find_product(argument.strip())
-        if product is not None and product.available is not False:
+        if product is not None:  # a sold-out product still gets its card, marked "Sold out", without Buy
             send_product_card(api, chat_id, product, shop.tracked_link(product, channel_id=channel.id),
                               can_pay=_can_pay(channel))
             return
@@ -124,9 +124,16 @@ def send_product_card(api: TelegramAPI, chat_id: Any, product: ProductInfo, link
     markup = keyboard(*rows)
     caption = product_caption(product, intro)
     if product.image_url:
-        return api.call("sendPhoto", {"chat_id": chat_id, "photo": product.image_url, "caption": caption,
-                                      "parse_mode": "HTML", "reply_markup": markup},
-                        dry_run_result=api.message_result(chat_id, caption=product.title))
+        try:
+            return api.call("sendPhoto", {"chat_id": chat_id, "photo": product.image_url, "caption": caption,
+                                          "parse_mode": "HTML", "reply_markup": markup},
+                            dry_run_result=api.message_result(chat_id, caption=product.title))
+        except PlatformError as exc:
+            # Telegram fetches the photo itself; if it cannot (a shop not reachable from the internet, an image
+            # it refuses), the card still goes out as text rather than not at all.
+            if exc.status != 400 or not any(w in exc.message.lower() for w in ("url", "photo", "file", "image")):
+                raise
+            log.warning("Telegram could not use %s (%s); sending the card as text", product.image_url, exc.message)
     return api.call("sendMessage", {"chat_id": chat_id, "text": caption, "parse_mode": "HTML",
                                     "reply_markup": markup},
                     dry_run_result=api.message_result(chat_id, text=product.title))

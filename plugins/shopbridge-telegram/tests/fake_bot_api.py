@@ -279,6 +279,10 @@ class FakeBotAPI:
         if method == "getWebhookInfo":
             return ok({"url": self.webhook.get("url", ""), "has_custom_certificate": False,
                        "pending_update_count": 0})
+        if method == "sendPhoto" and "unreachable" in params["photo"]:
+            # What Telegram answers when it cannot download the photo from the URL it was given.
+            return 400, {"ok": False, "error_code": 400,
+                         "description": "Bad Request: failed to get HTTP URL content"}
         if method in ("sendMessage", "sendPhoto", "sendInvoice"):
             self._next_id += 1
             chat = params["chat_id"]

@@ -133,3 +133,20 @@ def test_sold_out_product_cannot_be_bought(bot, telegram_api, shop, updates):
     answer = _last(telegram_api, "answerCallbackQuery")
     assert answer["text"] == "Sorry, Red mug is sold out." and answer["show_alert"] is True
     assert telegram_api.called("sendInvoice") == []
+
+
+def test_a_sold_out_product_still_opens_from_its_qr_code(bot, telegram_api, shop, updates):
+    shop.products[1] = shop.products[1].__class__(**{**shop.products[1].__dict__, "available": False})
+    bot.deliver(updates.text("/start red-mug"))
+    card = _last(telegram_api, "sendPhoto")
+    assert "Sold out" in card["caption"]
+    assert [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row] == ["Open in shop"]
+
+
+def test_a_card_whose_photo_telegram_cannot_fetch_goes_out_as_text(bot, telegram_api, shop, updates):
+    shop.products[1] = shop.products[1].__class__(**{**shop.products[1].__dict__,
+                                                    "image_url": "https://unreachable.example/red-mug.jpg"})
+    bot.deliver(updates.text("/start red-mug"))
+    card = _last(telegram_api, "sendMessage")
+    assert card["text"].startswith("<b>Red mug</b>")
+    assert card["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "buy:1"
