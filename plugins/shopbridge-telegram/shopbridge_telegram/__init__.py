@@ -282,3 +282,35 @@ def shopbridge_inbound_event(channel: ChannelContext, event: InboundEvent, shop)
         return None
     bot.handle(channel, event, shop)
     return None
+
+
+# --- command line -----------------------------------------------------------------------------------------
+
+@hookimpl
+def shopbridge_cli_commands():
+    import click
+
+    @click.group("telegram", help="Telegram helpers.")
+    def group():
+        pass
+
+    @group.command("start-link")
+    @click.argument("bot")
+    @click.argument("code")
+    @click.option("--qr", "qr_path", type=click.Path(dir_okay=False, writable=True),
+                  help="Also write the link as a QR code (PNG) to this file.")
+    def start_link_command(bot: str, code: str, qr_path: str | None):
+        """Print the t.me link that opens BOT on the product CODE (slug, id or short code)."""
+        from shopbridge_telegram.api import start_link
+
+        try:
+            link = start_link(bot, code)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="CODE") from None
+        if qr_path:
+            import qrcode
+
+            qrcode.make(link, border=2).save(qr_path)
+        click.echo(link)
+
+    return [group]

@@ -143,3 +143,20 @@ def test_a_wrong_request_fails_against_the_fake(telegram_api, channel):
     with pytest.raises(PlatformError, match="Bad Request"):
         api.call("sendMessage", {"chat_id": 1, "text": "a < b & c", "parse_mode": "HTML"})
     assert len(telegram_api.take_violations()) == 4
+
+
+def test_start_link_command_prints_the_deep_link_and_writes_a_qr_code(plugin_manager, tmp_path):
+    import zxingcpp
+    from click.testing import CliRunner
+    from PIL import Image
+
+    [[group]] = [r for r in plugin_manager.hook.shopbridge_cli_commands() if r and r[0].name == "telegram"]
+    qr = tmp_path / "red-mug.png"
+    result = CliRunner().invoke(group, ["start-link", "@acme_shop_bot", "red-mug", "--qr", str(qr)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "https://t.me/acme_shop_bot?start=red-mug"
+    [decoded] = zxingcpp.read_barcodes(Image.open(qr))
+    assert decoded.text == "https://t.me/acme_shop_bot?start=red-mug"
+
+    refused = CliRunner().invoke(group, ["start-link", "acme_shop_bot", "red mug!"])
+    assert refused.exit_code == 2 and "64 letters, digits, _ or -" in refused.output
