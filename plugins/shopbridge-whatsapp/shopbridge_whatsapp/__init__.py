@@ -162,8 +162,8 @@ def send_template(channel: ChannelContext, to: str, name: str, *, language: str 
 # --- the shop's side of the conversation --------------------------------------------------------------------
 
 #: A product reference in a message: the whole message (e.g. a wa.me link's prefilled text, or a QR code's)
-#: or a ``#code`` anywhere in it.
-PRODUCT_REF = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9_-]{1,63})\s*$|#([A-Za-z0-9][A-Za-z0-9_-]{1,63})")
+#: when it is one word with a letter in it (a bare "1" is an answer, not product 1), or a ``#code`` anywhere.
+PRODUCT_REF = re.compile(r"^\s*(?=[\w-]*[A-Za-z])([A-Za-z0-9][A-Za-z0-9_-]{1,63})\s*$|#([A-Za-z0-9][A-Za-z0-9_-]{0,63})")
 
 
 @hookimpl

@@ -153,7 +153,10 @@ def test_a_product_code_gets_the_catalogue_product_message(inbox, whatsapp_api, 
         {"product_retailer_id": "nqryix03ez"}, {"product_retailer_id": "nqryix03fz"}]}]
 
     inbox.deliver(text_message("Thanks, see you soon", at=now()))
+    inbox.deliver(text_message("1", at=now()))  # an answer to a person's question, not product #1
     assert len(whatsapp_api.sent) == 2  # ordinary words are left to people and keyword rules
+    inbox.deliver(text_message("I'd like #1 please", at=now()))
+    assert whatsapp_api.sent[-1]["interactive"]["action"]["product_retailer_id"] == "di9ozbzfi4"
 
 
 def test_without_a_catalogue_a_product_code_gets_a_card_with_the_tracked_link(inbox, whatsapp_api):
