@@ -160,3 +160,13 @@ def test_start_link_command_prints_the_deep_link_and_writes_a_qr_code(plugin_man
 
     refused = CliRunner().invoke(group, ["start-link", "acme_shop_bot", "red mug!"])
     assert refused.exit_code == 2 and "64 letters, digits, _ or -" in refused.output
+
+
+def test_updates_the_shop_does_not_use_are_ignored(hooks, channel):
+    from shopbridge.channels import InboundRequest
+
+    channel_post = {"update_id": 5, "channel_post": {"message_id": 3, "date": 1, "text": "hi",
+                                                     "chat": {"id": -1001234567890, "type": "channel"}}}
+    assert hooks.shopbridge_parse_webhook(channel=channel, request=webhook_request(channel_post)) == []
+    broken = InboundRequest("POST", "/w", webhook_request({}).headers, {}, b"{not json")
+    assert hooks.shopbridge_parse_webhook(channel=channel, request=broken) == []

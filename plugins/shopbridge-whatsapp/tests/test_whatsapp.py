@@ -210,3 +210,14 @@ def test_the_fake_refuses_what_meta_would(whatsapp_api, channel):
     with pytest.raises(PlatformError):
         api.send(SHOPPER, "carousel_of_joy", {}, last_inbound_at=now())
     assert len(whatsapp_api.take_violations()) == 3
+
+
+def test_payloads_for_another_number_or_garbage_are_ignored(hooks, channel):
+    other = text_message("hello", at=now())
+    other["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999999999999"
+    assert hooks.shopbridge_parse_webhook(channel=channel, request=signed(other)) == []
+    garbage = signed({"object": "page"})
+    assert hooks.shopbridge_parse_webhook(channel=channel, request=garbage) == []
+    broken = InboundRequest("POST", "/w", signed({}).headers, {}, b"{not json")
+    with pytest.raises(WebhookSignatureError):  # the signature is checked before anything is parsed
+        hooks.shopbridge_parse_webhook(channel=channel, request=broken)
