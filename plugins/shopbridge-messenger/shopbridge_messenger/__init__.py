@@ -4,8 +4,9 @@
   quick replies and postbacks (button taps) become events, with the sender's page-scoped id as the thread.
 - Replies: a generic template — image, title, subtitle (price), a ``web_url`` button with the tracked link —
   through the Send API (``POST /{version}/me/messages``, ``messaging_type: RESPONSE``), or text.
-- Buttons and quick replies whose payload is ``BUY:<product>`` or ``PRODUCT:<product>`` are answered with that
-  product's card (``shopbridge_inbound_event``).
+- Buttons and quick replies whose payload is ``BUY:<product>`` or ``PRODUCT:<product>``, and conversations opened
+  through ``m.me/<page>?ref=<product>`` (a link or QR code), are answered with that product's card
+  (``shopbridge_inbound_event``).
 
 Meta's standard messaging window applies: a Page may answer within 24 hours of the person's last message; later
 messages need a message tag, so a reply outside the window is refused with a clear error instead of being sent.
@@ -233,9 +234,19 @@ def messaging_event(item: dict[str, Any]) -> InboundEvent | None:
                             text=text, occurred_at=at, payload={"message": message, "button_payload": quick})
     if postback := item.get("postback"):
         external = postback.get("mid") or f"postback:{sender}:{item.get('timestamp')}"
+        # "Get Started" tapped after opening an m.me link carries the link's ref: treat it as the product.
+        ref = (postback.get("referral") or {}).get("ref")
         return InboundEvent(kind=EventKind.postback, external_id=str(external), author_id=sender, thread_id=sender,
                             text=postback.get("title", ""), occurred_at=at,
-                            payload={"postback": postback, "button_payload": postback.get("payload")})
+                            payload={"postback": postback,
+                                     "button_payload": f"PRODUCT:{ref}" if ref else postback.get("payload")})
+    if referral := item.get("referral"):
+        # An existing conversation opened through m.me/<page>?ref=<product> (a link or QR code): the
+        # messaging_referrals webhook field.
+        ref = referral.get("ref") or ""
+        return InboundEvent(kind=EventKind.postback, external_id=f"referral:{sender}:{item.get('timestamp')}",
+                            author_id=sender, thread_id=sender, text=ref, occurred_at=at,
+                            payload={"referral": referral, "button_payload": f"PRODUCT:{ref}" if ref else None})
     return None  # reads, deliveries, reactions: nothing for the shop to do
 
 

@@ -69,3 +69,14 @@ def signed(payload: dict[str, Any], secret: str = APP_SECRET) -> InboundRequest:
     return InboundRequest("POST", "/webhooks/channels/4", {
         "Content-Type": "application/json",
         "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}, {}, body)
+
+
+def referral(ref: str, at: datetime) -> dict[str, Any]:
+    """``messaging_referrals``: a person opened m.me/<page>?ref=<ref> in an existing conversation."""
+    return envelope({"referral": {"ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"}}, at)
+
+
+def get_started(ref: str, at: datetime) -> dict[str, Any]:
+    """A first conversation from an m.me link: the Get Started postback carries the referral."""
+    return envelope({"postback": {"title": "Get Started", "payload": "GET_STARTED", "referral": {
+        "ref": ref, "source": "SHORTLINK", "type": "OPEN_THREAD"}}}, at)

@@ -7,7 +7,18 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 
 import pytest
-from messenger_testkit import APP_SECRET, PSID, TOKEN, VERIFY_TOKEN, make_channel, postback, signed, text
+from messenger_testkit import (
+    APP_SECRET,
+    PSID,
+    TOKEN,
+    VERIFY_TOKEN,
+    get_started,
+    make_channel,
+    postback,
+    referral,
+    signed,
+    text,
+)
 from shopbridge_messenger import OutsideMessagingWindow
 
 from shopbridge.channels import InboundRequest, Reply, WebhookSignatureError
@@ -105,3 +116,12 @@ def test_the_fake_refuses_what_meta_would(channel, messenger_api):
     with pytest.raises(PlatformError):  # text and attachment together
         send(channel, PSID, {"text": "hi", "attachment": {"type": "image", "payload": {"url": "https://x.y/i.jpg"}}})
     assert len(messenger_api.take_violations()) == 2
+
+
+@pytest.mark.parametrize("opened", [referral, get_started])
+def test_an_m_me_link_with_a_product_ref_opens_on_the_product(hooks, channel, messenger_api, shop, opened):
+    # The shop prints m.me/acmeceramics?ref=red-mug as a QR code; scanning it opens the conversation.
+    [event] = hooks.shopbridge_parse_webhook(channel=channel, request=signed(opened("red-mug", now())))
+    hooks.shopbridge_inbound_event(channel=channel, event=event, shop=shop)
+    [card] = messenger_api.sent
+    assert card["message"]["attachment"]["payload"]["elements"][0]["title"] == "Red mug"
