@@ -90,7 +90,8 @@ def test_a_rate_limit_is_reported_with_pinterests_retry_after_for_the_job_layer(
 
 def test_an_expired_token_is_refreshed_saved_and_the_request_retried(pinterest, make_channel, post, hook):
     saved: list[dict] = []
-    channel = make_channel(saved=saved)
+    outbox = []
+    channel = make_channel(saved=saved, recorder=outbox.append)
     old_access, old_refresh = pinterest.access_token, pinterest.refresh_token
     pinterest.expire_token()
 
@@ -103,6 +104,9 @@ def test_an_expired_token_is_refreshed_saved_and_the_request_retried(pinterest, 
     assert refresh.body == {"grant_type": "refresh_token", "refresh_token": old_refresh}
     assert refresh.headers["Authorization"] == "Basic " + base64.b64encode(b"1500123:app-secret-1").decode()
     assert [r.path for r in pinterest.received] == ["/v5/pins", "/v5/oauth/token", "/v5/pins"]
+    # Old and new tokens alike are masked wherever requests are recorded.
+    assert channel.http.secrets[-2:] == (pinterest.access_token, pinterest.refresh_token)
+    assert not any(token in repr(outbox) for token in (old_access, old_refresh, pinterest.access_token))
 
 
 def test_a_failed_refresh_asks_the_owner_to_reconnect(pinterest, make_channel, post, hook):
