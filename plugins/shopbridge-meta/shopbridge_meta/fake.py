@@ -42,6 +42,8 @@ CONDITION = ("cpo", "new", "open_box_new", "refurbished", "used", "used_fair", "
 EDGES: dict[tuple[str, str, str], dict[str, Any]] = {
     # Page.json: GET "" (fields), POST photos (subset of its 60 parameters: the ones a photo post uses).
     ("Page", "GET", ""): {"params": {}},
+    ("Page", "GET", "published_posts"): {"params": {
+        "include_hidden": "bool", "limit": "unsigned int", "show_expired": "bool", "with": "string"}},
     ("Page", "POST", "photos"): {"params": {
         "url": "string", "message": "string", "caption": "string", "published": "bool", "alt_text_custom": "string",
         "no_story": "bool", "scheduled_publish_time": "unsigned int", "temporary": "bool"}},
@@ -54,6 +56,7 @@ EDGES: dict[tuple[str, str, str], dict[str, Any]] = {
         "attachment_share_url": "string"}},
     # IGUser.json: GET "", POST media (all 17 parameters), POST media_publish, GET catalog_product_search.
     ("IGUser", "GET", ""): {"params": {"adgroup_id": "string"}},
+    ("IGUser", "GET", "media"): {"params": {"since": "string", "until": "string"}},
     ("IGUser", "POST", "media"): {"params": {
         "alt_text": "string", "audio_name": "string", "caption": "string", "children": "list<string>",
         "collaborators": "list<string>", "cover_url": "string", "image_url": "string", "is_carousel_item": "bool",
@@ -80,8 +83,9 @@ EDGES: dict[tuple[str, str, str], dict[str, Any]] = {
     ("Pixel", "POST", "events"): {"params": {"data": "list<map>", "test_event_code": "string"},
                                   "required": {"data"}},
 }
-#: Parameters Graph takes on every request.
-COMMON = {"access_token", "appsecret_proof", "fields", "format", "method", "pretty", "suppress_http_code"}
+#: Parameters Graph takes on every request, with cursor paging on every edge (Graph API "Paginated Results").
+COMMON = {"access_token", "appsecret_proof", "fields", "format", "method", "pretty", "suppress_http_code",
+          "limit", "after", "before"}
 
 #: Content Publishing guide, "Limitations": captions 2,200 characters, 30 hashtags, 20 @tags.
 CAPTION_MAX, HASHTAGS_MAX = 2200, 30
@@ -308,6 +312,10 @@ class FakeGraph:
         self.posts[post_id] = {"photo_id": photo_id, **values}
         return _json({"id": photo_id, "post_id": post_id})
 
+    def _page_get_published_posts(self, node_id, values) -> Response:
+        newest = list(reversed(self.posts.items()))[: int(values.get("limit", 25))]
+        return _json({"data": [{"id": post_id, "message": post.get("message", "")} for post_id, post in newest]})
+
     def _pagepost_post_node(self, node_id, values) -> Response:
         self.posts[node_id].update({k: v for k, v in values.items() if k not in COMMON})
         return _json({"success": True})
@@ -395,6 +403,11 @@ class FakeGraph:
         self.media[media_id] = {"caption": container["values"].get("caption"), "product_tags": container["tags"],
                                 "image_url": container["values"].get("image_url")}
         return _json({"id": media_id})
+
+    def _iguser_get_media(self, node_id, values) -> Response:
+        newest = list(reversed(self.media.items()))[: int(values.get("limit", 25))]
+        return _json({"data": [{"id": media_id, "caption": m.get("caption") or "",
+                                "permalink": f"https://www.instagram.com/p/{media_id}/"} for media_id, m in newest]})
 
     def _iguser_get_catalog_product_search(self, node_id, values) -> Response:
         if values["catalog_id"] != self.catalog_id:

@@ -22,6 +22,7 @@ from shopbridge_meta.posts import (
     INSTAGRAM,
     INSTAGRAM_CAPTION_MAX,
     shopbridge_delete_post,
+    shopbridge_find_post,
     shopbridge_publish_post,
     shopbridge_render_post_text,
     shopbridge_test_connection,
@@ -33,7 +34,7 @@ from shopbridge import hookimpl
 from shopbridge.channels import Capability, ChannelType, SettingField
 
 __all__ = [
-    "shopbridge_channel_types", "shopbridge_delete_post", "shopbridge_order_event", "shopbridge_parse_webhook",
+    "shopbridge_channel_types", "shopbridge_delete_post", "shopbridge_find_post", "shopbridge_order_event", "shopbridge_parse_webhook",
     "shopbridge_publish_post", "shopbridge_register_blueprints", "shopbridge_render_post_text", "shopbridge_reply",
     "shopbridge_sync_catalogue", "shopbridge_test_connection", "shopbridge_update_post",
     "shopbridge_webhook_challenge",

@@ -196,6 +196,36 @@ def product_tags(channel: ChannelContext, content: PostContent) -> list[dict[str
     return tags
 
 
+#: Recent posts read when looking for one an interrupted attempt may have created.
+FIND_LIMIT = 50
+
+
+@hookimpl(optionalhook=True)  # declared by the framework's publishing pipeline; optional until it is installed
+def shopbridge_find_post(channel: ChannelContext, content: PostContent) -> PublishResult | bool | None:
+    """Find the post an interrupted attempt created, before a publish whose outcome is unknown is retried.
+
+    Graph has no idempotency keys. On Facebook every post's text carries its own tracked buy link, so the Page's
+    recent posts are searched for it; on Instagram the caption we send is matched exactly among the account's
+    recent media. Nothing found among the newest 50 means the earlier attempt never published.
+    """
+    if not _mine(channel):
+        return None
+    if channel.type == FACEBOOK:
+        posts = call(channel, "GET", f"/{channel.setting('page_id')}/published_posts",
+                     params={"fields": "id,message", "limit": FIND_LIMIT}, dry_run_response={"data": []})
+        for item in posts.get("data") or []:
+            if content.link_url in str(item.get("message") or ""):
+                return PublishResult(remote_id=str(item["id"]), url=f"https://www.facebook.com/{item['id']}")
+        return False
+    caption = content.text[:INSTAGRAM_CAPTION_MAX].strip()
+    media = call(channel, "GET", f"/{channel.setting('ig_user_id')}/media",
+                 params={"fields": "id,caption,permalink", "limit": FIND_LIMIT}, dry_run_response={"data": []})
+    for item in media.get("data") or []:
+        if str(item.get("caption") or "").strip() == caption:
+            return PublishResult(remote_id=str(item["id"]), url=item.get("permalink"))
+    return False
+
+
 @hookimpl
 def shopbridge_update_post(channel: ChannelContext, content: PostContent, remote_id: str) -> PublishResult | None:
     if channel.type != FACEBOOK:

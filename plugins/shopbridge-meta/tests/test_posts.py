@@ -165,3 +165,16 @@ def test_dry_run_records_the_exact_requests_with_secrets_masked_and_sends_nothin
     assert outbox[0].headers["Authorization"] == "***"
     recorded = repr(outbox)
     assert graph.access_token not in recorded and graph.app_secret not in recorded
+
+
+@pytest.mark.parametrize("kind", ["facebook_page", "instagram"])
+def test_a_post_an_interrupted_attempt_created_is_found_before_retrying(graph, make_channel, post, kind):
+    channel = make_channel(kind, catalog_id="")
+    assert posts.shopbridge_find_post(channel=channel, content=post()) is False
+    published = posts.shopbridge_publish_post(channel=channel, content=post())
+    posts.shopbridge_publish_post(channel=channel, content=post(post_id=43, text="Blue mug!",
+                                                                link_url="https://shop.example/l/fb43"))
+
+    found = posts.shopbridge_find_post(channel=channel, content=post())
+
+    assert found.remote_id == published.remote_id

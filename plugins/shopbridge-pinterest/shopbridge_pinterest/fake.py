@@ -332,6 +332,7 @@ class FakePinterest:
         routes = [
             ("GET", r"/v5/user_account", self._user_account),
             ("GET", r"/v5/boards", self._boards),
+            ("GET", r"/v5/boards/(?P<board_id>[^/]+)/pins", self._board_pins),
             ("POST", r"/v5/pins", self._create_pin),
             ("PATCH", r"/v5/pins/(?P<pin_id>[^/]+)", self._update_pin),
             ("DELETE", r"/v5/pins/(?P<pin_id>[^/]+)", self._delete_pin),
@@ -396,6 +397,18 @@ class FakePinterest:
         if not size.isdigit() or not 1 <= int(size) <= PAGE_SIZE_MAX:
             return self._reject("page_size must be an integer from 1 to 250")
         return _json({"items": self.boards, "bookmark": None})
+
+    def _board_pins(self, request, body, board_id) -> Response:
+        # paths./boards/{board_id}/pins: board_id digits; page_size 1..250; newest pins first.
+        if not PIN_ID.match(board_id):
+            return self._reject("board_id must be digits (components.parameters.path_board_id)")
+        size = request.args.get("page_size", "25")
+        if not size.isdigit() or not 1 <= int(size) <= PAGE_SIZE_MAX:
+            return self._reject("page_size must be an integer from 1 to 250")
+        if board_id not in {b["id"] for b in self.boards}:
+            return _json({"code": 40, "message": "Board not found."}, 404)
+        pins = [p for p in reversed(self.pins.values()) if p["board_id"] == board_id][: int(size)]
+        return _json({"items": pins, "bookmark": None})
 
     def _create_pin(self, request, body) -> Response:
         refused = self._checked(body, PIN_CREATE, request)

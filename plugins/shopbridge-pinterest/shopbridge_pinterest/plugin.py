@@ -280,6 +280,37 @@ def shopbridge_publish_post(channel: ChannelContext, content: PostContent) -> Pu
     return _result(_json(response))
 
 
+#: How far back to look for a pin an interrupted attempt may have created: the newest pins of the board.
+FIND_PAGES, FIND_PAGE_SIZE = 2, 100
+
+
+@hookimpl(optionalhook=True)  # declared by the framework's publishing pipeline; optional until it is installed
+def shopbridge_find_post(channel: ChannelContext, content: PostContent) -> PublishResult | bool | None:
+    """Find the pin an interrupted attempt created, by its link: every post has its own tracked buy link.
+
+    Pinterest has no idempotency keys, so before a publish whose outcome is unknown is retried, the board's newest
+    pins are read (``GET /boards/{board_id}/pins``). A pin linking to this post's tracked link is the one; none
+    among the newest 200 means the earlier attempt never created it.
+    """
+    if channel.type != TYPE:
+        return None
+    board = _board_for(channel, content)
+    bookmark = None
+    for _ in range(FIND_PAGES):
+        params: dict[str, Any] = {"page_size": FIND_PAGE_SIZE}
+        if bookmark:
+            params["bookmark"] = bookmark
+        page = _json(_call(channel, "GET", f"/boards/{board}/pins", params=params,
+                           dry_run_response={"items": [], "bookmark": None}))
+        for pin in page.get("items") or []:
+            if pin.get("link") == content.link_url:
+                return _result(pin)
+        bookmark = page.get("bookmark")
+        if not bookmark:
+            break
+    return False
+
+
 @hookimpl
 def shopbridge_update_post(channel: ChannelContext, content: PostContent, remote_id: str) -> PublishResult | None:
     if channel.type != TYPE:

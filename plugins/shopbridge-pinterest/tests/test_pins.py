@@ -156,3 +156,17 @@ def test_other_channel_types_are_left_to_their_own_plugins(make_channel, post):
     assert plugin.shopbridge_delete_post(channel=other, remote_id="1") is None
     assert plugin.shopbridge_sync_catalogue(channel=other, items=[]) is None
     assert plugin.shopbridge_test_connection(channel=other) is None
+
+
+def test_a_pin_an_interrupted_attempt_created_is_found_by_its_tracked_link(pinterest, make_channel, post):
+    from shopbridge_pinterest import plugin
+
+    channel = make_channel()
+    assert plugin.shopbridge_find_post(channel=channel, content=post()) is False  # never published
+    published = plugin.shopbridge_publish_post(channel=channel, content=post())
+    plugin.shopbridge_publish_post(channel=channel, content=post(post_id=43, link_url="https://shop.example/l/pin43"))
+
+    found = plugin.shopbridge_find_post(channel=channel, content=post())
+
+    assert found.remote_id == published.remote_id
+    assert len(pinterest.pins) == 2  # looking never creates anything
