@@ -14,7 +14,7 @@ import re
 import time
 from typing import Any
 
-from shopbridge_meta.graph import call
+from shopbridge_meta.graph import call, node_id
 from shopbridge_meta.posts import TYPES
 
 from shopbridge import hookimpl
@@ -79,10 +79,10 @@ def _requests(items: list[CatalogueItem]) -> list[dict[str, Any]]:
 def shopbridge_sync_catalogue(channel: ChannelContext, items: list[CatalogueItem]) -> SyncResult | None:
     if channel.type not in TYPES:
         return None
-    catalog = channel.setting("catalog_id")
-    if not catalog:
+    if not channel.setting("catalog_id") and not channel.dry_run:
         raise PlatformError("Connect a catalogue first: put its id (Commerce Manager > Catalogue > Settings) in the "
                             "channel settings.")
+    catalog = node_id(channel, "catalog_id")
     errors: list[ItemError] = []
     handles: list[str] = []
     for start in range(0, len(items), BATCH_MAX):
@@ -107,7 +107,7 @@ def shopbridge_sync_catalogue(channel: ChannelContext, items: list[CatalogueItem
 
 def batch_status(channel: ChannelContext, handle: str) -> dict[str, Any]:
     """Meta's report on one batch handle: ``status`` (``finished`` when done) and the errors it found."""
-    answer = call(channel, "GET", f"/{channel.setting('catalog_id')}/check_batch_request_status",
+    answer = call(channel, "GET", f"/{node_id(channel, 'catalog_id')}/check_batch_request_status",
                   params={"handle": handle, "load_ids_of_invalid_requests": "true"},
                   dry_run_response={"data": [{"handle": handle, "status": "finished", "errors_total_count": 0,
                                               "errors": [], "warnings": []}]})

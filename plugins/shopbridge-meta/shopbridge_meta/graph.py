@@ -30,6 +30,20 @@ def base_url(channel: ChannelContext) -> str:
     return f"{root.rstrip('/')}/{channel.setting('graph_version', DEFAULT_VERSION)}"
 
 
+ID_LABELS = {"page_id": "Page id", "ig_user_id": "Instagram professional account id", "catalog_id": "catalogue id",
+             "pixel_id": "pixel id"}
+
+
+def node_id(channel: ChannelContext, name: str) -> str:
+    """A Graph node id from the settings; a dry-run channel without it shows ``{page_id}`` in the outbox."""
+    value = channel.setting(name)
+    if value:
+        return str(value)
+    if channel.dry_run:
+        return "{" + name + "}"
+    raise PlatformError(f"Set the {ID_LABELS.get(name, name)} in the channel settings first.")
+
+
 def appsecret_proof(token: str, app_secret: str) -> str:
     """HMAC-SHA256 of the access token keyed with the app secret, which apps requiring it must send."""
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -43,11 +57,13 @@ def call(channel: ChannelContext, method: str, path: str, *, params: dict[str, A
     ``form`` values that are lists or dicts are JSON-encoded, as Graph expects for ``map``/``list`` parameters.
     """
     token = channel.setting(token_setting)
+    if not token and channel.dry_run:
+        token = "dry-run-token"  # a demo channel without credentials: the request is only recorded
     if not token:
         raise AuthError("This channel has no access token yet: connect your Facebook Page in the channel settings.")
     query = dict(params or {})
     secret = channel.setting("app_secret")
-    if secret:
+    if secret and channel.setting(token_setting):
         query["appsecret_proof"] = appsecret_proof(token, secret)
     data = None
     if form is not None:

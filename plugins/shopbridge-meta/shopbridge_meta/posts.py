@@ -13,7 +13,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from shopbridge_meta.graph import call
+from shopbridge_meta.graph import call, node_id
 
 from shopbridge import hookimpl
 from shopbridge.channels import (
@@ -93,11 +93,11 @@ def shopbridge_test_connection(channel: ChannelContext) -> ConnectionCheck | Non
         return None
     try:
         if channel.type == FACEBOOK:
-            page = call(channel, "GET", f"/{channel.setting('page_id')}", params={"fields": "id,name"},
+            page = call(channel, "GET", f"/{node_id(channel, 'page_id')}", params={"fields": "id,name"},
                         dry_run_response={"id": channel.setting("page_id"), "name": "dry run"})
             detail = f"Connected to the Facebook Page “{page.get('name', '?')}”."
         else:
-            user = call(channel, "GET", f"/{channel.setting('ig_user_id')}",
+            user = call(channel, "GET", f"/{node_id(channel, 'ig_user_id')}",
                         params={"fields": "id,username,shopping_product_tag_eligibility"},
                         dry_run_response={"id": channel.setting("ig_user_id"), "username": "dry_run"})
             detail = f"Connected to Instagram as @{user.get('username', '?')}."
@@ -127,15 +127,15 @@ def shopbridge_publish_post(channel: ChannelContext, content: PostContent) -> Pu
 
 def _publish_page_photo(channel: ChannelContext, content: PostContent) -> PublishResult:
     text = content.text if content.link_url in content.text else f"{content.text}\n\n{content.link_url}".strip()
-    answer = call(channel, "POST", f"/{channel.setting('page_id')}/photos",
+    answer = call(channel, "POST", f"/{node_id(channel, 'page_id')}/photos",
                   form={"url": content.image_url, "message": _clip(text, FACEBOOK_CAPTION_MAX), "published": True},
-                  dry_run_response={"id": "0", "post_id": f"{channel.setting('page_id')}_dry_run_{content.post_id}"})
+                  dry_run_response={"id": "0", "post_id": f"{node_id(channel, 'page_id')}_dry_run_{content.post_id}"})
     post_id = str(answer.get("post_id") or answer.get("id"))
     return PublishResult(remote_id=post_id, url=f"https://www.facebook.com/{post_id}", raw=answer)
 
 
 def _publish_instagram(channel: ChannelContext, content: PostContent) -> PublishResult:
-    ig_user = channel.setting("ig_user_id")
+    ig_user = node_id(channel, "ig_user_id")
     form: dict[str, Any] = {"image_url": content.image_url, "caption": content.text[:INSTAGRAM_CAPTION_MAX]}
     if content.image_alt:
         form["alt_text"] = content.image_alt
@@ -182,7 +182,7 @@ def product_tags(channel: ChannelContext, content: PostContent) -> list[dict[str
     queries = wanted or [p.title for p in content.products]
     tags: list[dict[str, Any]] = []
     for query in queries:
-        found = call(channel, "GET", f"/{channel.setting('ig_user_id')}/catalog_product_search",
+        found = call(channel, "GET", f"/{node_id(channel, 'ig_user_id')}/catalog_product_search",
                      params={"catalog_id": catalog, "q": query}).get("data") or []
         match = next((p for p in found if p.get("review_status", "approved") == "approved"
                       and (p.get("retailer_id") == query if wanted else
@@ -211,14 +211,14 @@ def shopbridge_find_post(channel: ChannelContext, content: PostContent) -> Publi
     if not _mine(channel):
         return None
     if channel.type == FACEBOOK:
-        posts = call(channel, "GET", f"/{channel.setting('page_id')}/published_posts",
+        posts = call(channel, "GET", f"/{node_id(channel, 'page_id')}/published_posts",
                      params={"fields": "id,message", "limit": FIND_LIMIT}, dry_run_response={"data": []})
         for item in posts.get("data") or []:
             if content.link_url in str(item.get("message") or ""):
                 return PublishResult(remote_id=str(item["id"]), url=f"https://www.facebook.com/{item['id']}")
         return False
     caption = content.text[:INSTAGRAM_CAPTION_MAX].strip()
-    media = call(channel, "GET", f"/{channel.setting('ig_user_id')}/media",
+    media = call(channel, "GET", f"/{node_id(channel, 'ig_user_id')}/media",
                  params={"fields": "id,caption,permalink", "limit": FIND_LIMIT}, dry_run_response={"data": []})
     for item in media.get("data") or []:
         if str(item.get("caption") or "").strip() == caption:

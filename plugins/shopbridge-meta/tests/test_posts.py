@@ -178,3 +178,22 @@ def test_a_post_an_interrupted_attempt_created_is_found_before_retrying(graph, m
     found = posts.shopbridge_find_post(channel=channel, content=post())
 
     assert found.remote_id == published.remote_id
+
+
+@pytest.mark.parametrize("kind", ["facebook_page", "instagram"])
+def test_a_demo_channel_without_credentials_records_what_it_would_send(post, catalogue_item, kind):
+    from shopbridge_meta import catalogue
+
+    from shopbridge.channels import ChannelContext, PlatformHTTP
+
+    outbox = []
+    channel = ChannelContext(id=9, name="Demo", type=kind, settings={}, dry_run=True,
+                             http=PlatformHTTP(dry_run=True, recorder=outbox.append))
+
+    posts.shopbridge_publish_post(channel=channel, content=post())
+    catalogue.shopbridge_sync_catalogue(channel=channel, items=[catalogue_item(11)])
+
+    first = outbox[0].url.split("?")[0]
+    assert first == ("https://graph.facebook.com/v25.0/{page_id}/photos" if kind == "facebook_page"
+                     else "https://graph.facebook.com/v25.0/{ig_user_id}/media")
+    assert any(r.url.startswith("https://graph.facebook.com/v25.0/{catalog_id}/items_batch") for r in outbox)

@@ -110,6 +110,8 @@ def _call(channel: ChannelContext, method: str, path: str, *, dry_run_response: 
           dry_run_status: int = 200, refreshed: bool = False, **kwargs: Any):
     """One authenticated request; refreshes an expired token once, then maps Pinterest's errors."""
     token = channel.setting("access_token")
+    if not token and channel.dry_run:
+        token = "dry-run-token"  # a demo channel without credentials: the request is only recorded
     if not token:
         raise AuthError("This Pinterest channel has no access token yet: connect your Pinterest account.")
     try:
@@ -256,6 +258,8 @@ def _pin_fields(content: PostContent) -> dict[str, Any]:
 
 def _board_for(channel: ChannelContext, content: PostContent) -> str:
     board = str(content.options.get("board_id") or channel.setting("board_id") or "")
+    if not board and channel.dry_run:
+        return "{board_id}"
     if not board.isdigit():
         raise PlatformError("Choose a Pinterest board for this post (or a default board in the channel settings): "
                             "pins are always saved to a board.")

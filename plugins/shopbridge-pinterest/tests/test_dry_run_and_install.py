@@ -47,3 +47,16 @@ def test_a_shop_lists_the_plugin_with_its_version_and_hooks(app):
     types = [t for types in app.extensions["shopbridge.plugins"].hook.shopbridge_channel_types() for t in types]
     pinterest = next(t for t in types if t.name == "pinterest")
     assert {f.name for f in pinterest.settings if f.secret} == {"access_token", "refresh_token", "app_secret"}
+
+
+def test_a_demo_channel_without_credentials_records_what_it_would_send(post):
+    from shopbridge.channels import ChannelContext, PlatformHTTP
+
+    outbox = []
+    channel = ChannelContext(id=9, name="Demo Pinterest", type="pinterest", settings={},
+                             http=PlatformHTTP(dry_run=True, recorder=outbox.append), dry_run=True)
+
+    plugin.shopbridge_publish_post(channel=channel, content=post())
+
+    assert outbox[0].url == "https://api.pinterest.com/v5/pins"
+    assert outbox[0].body["board_id"] == "{board_id}" and outbox[0].headers["Authorization"] == "***"
