@@ -33,7 +33,10 @@ ITEM_ID = re.compile(r"^sb-v(\d{1,18})$")
 COUPON = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ORIGINS = {"facebook": "facebook_page", "instagram": "instagram", "meta_shops": "facebook_page"}
 #: Where the shop's checkout takes over, in order of preference (the checkout feature's endpoints).
-CHECKOUT_ENDPOINTS = ("checkout.cart", "checkout.start", "checkout.checkout")
+CHECKOUT_ENDPOINTS = ("checkout.checkout", "checkout.cart")
+#: The checkout's session cart ({"<variant id>": quantity}) and this module's note on where it came from.
+CART_KEY = "cart"
+SOURCE_KEY = "meta_checkout"
 
 
 @dataclass
@@ -133,13 +136,12 @@ def checkout():
     origin = request.args.get("cart_origin") or request.args.get("utm_source") or "meta_shops"
     channel_type = ORIGINS.get(origin, "facebook_page")
     if lines:
-        # The session cart in the shape the checkout reads: lines of variant id and quantity, nothing priced
-        # (prices always come from the catalogue at checkout), plus the coupon and where the shopper came from.
-        session["cart"] = {
-            "lines": [{"variant_id": line.variant.id, "quantity": line.quantity} for line in lines],
-            "coupon": cart.coupon,
-            "source": {"channel_type": channel_type, "cart_origin": origin[:32], "at": int(time.time())},
-        }
+        # The shop's cart, in the checkout's own shape ({"<variant id>": quantity}; prices always come from the
+        # catalogue at checkout). Meta sends the whole cart, so it replaces what the session held.
+        session[CART_KEY] = {str(line.variant.id): line.quantity for line in lines}
+        # Where the cart came from and its coupon, for attribution and discounts at checkout.
+        session[SOURCE_KEY] = {"channel_type": channel_type, "cart_origin": origin[:32], "coupon": cart.coupon,
+                               "at": int(time.time())}
     target = _checkout_endpoint(current_app)
     if lines and not problems and target:
         return redirect(url_for(target))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from urllib.parse import quote
 
+import pytest
 from shopbridge_meta.checkout import MAX_QUANTITY, parse_cart
 
 
@@ -26,18 +27,19 @@ def shop(product_factory):
 def test_the_cart_in_the_link_becomes_the_shops_cart_with_its_channel(client, product_factory):
     mug, _sold_out, shirt_l, _old = shop(product_factory)
 
+    # With the shop's checkout installed the shopper lands there; without it, on a page listing the cart.
     page = client.get(f"/meta/checkout?products={products_param((f'sb-v{mug.id}', 2), (f'sb-v{shirt_l.id}', 1))}"
-                      "&coupon=SUMMER20&cart_origin=instagram")
+                      "&coupon=SUMMER20&cart_origin=instagram", follow_redirects=True)
 
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Red mug" in html and "× 2" in html and "Linen shirt (L)" in html
-    assert "SUMMER20" in html
+    assert "Red mug" in html and "Linen shirt" in html
     with client.session_transaction() as session:
-        cart = session["cart"]
-    assert cart["lines"] == [{"variant_id": mug.id, "quantity": 2}, {"variant_id": shirt_l.id, "quantity": 1}]
-    assert cart["coupon"] == "SUMMER20"
-    assert cart["source"]["channel_type"] == "instagram" and cart["source"]["cart_origin"] == "instagram"
+        cart, source = session["cart"], session["meta_checkout"]
+    # The checkout's own cart shape: variant id (as text) -> quantity.
+    assert cart == {str(mug.id): 2, str(shirt_l.id): 1}
+    assert source["coupon"] == "SUMMER20"
+    assert source["channel_type"] == "instagram" and source["cart_origin"] == "instagram"
 
 
 def test_unknown_sold_out_and_archived_items_are_reported_and_the_rest_kept(client, product_factory):
@@ -53,7 +55,7 @@ def test_unknown_sold_out_and_archived_items_are_reported_and_the_rest_kept(clie
     assert html.count("is no longer sold here") == 2
     assert "“SKU-123:1” is not one of our products." in html
     with client.session_transaction() as session:
-        assert session["cart"]["lines"] == [{"variant_id": mug.id, "quantity": 5}]
+        assert session["cart"] == {str(mug.id): 5}
 
 
 def test_a_link_with_nothing_buyable_says_so_and_leaves_the_cart_alone(client, product_factory):
@@ -65,6 +67,19 @@ def test_a_link_with_nothing_buyable_says_so_and_leaves_the_cart_alone(client, p
         assert "cart" not in session
 
     assert client.get("/meta/checkout").status_code == 422
+
+
+def test_a_clean_cart_goes_straight_to_the_shops_checkout_when_it_is_installed(app, client, product_factory):
+    mug, _sold_out, _shirt, _old = shop(product_factory)
+    if "checkout.checkout" not in app.view_functions:
+        pytest.skip("the checkout feature (feat/checkout) is not merged yet")
+
+    page = client.get(f"/meta/checkout?products={products_param((f'sb-v{mug.id}', 1))}&cart_origin=facebook")
+
+    assert page.status_code == 302 and page.headers["Location"].endswith("/checkout")
+    with client.session_transaction() as session:
+        assert session["cart"] == {str(mug.id): 1}
+        assert session["meta_checkout"]["channel_type"] == "facebook_page"
 
 
 def test_parsing_is_strict_about_ids_and_bounds_quantities():
