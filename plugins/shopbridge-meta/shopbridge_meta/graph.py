@@ -23,6 +23,8 @@ DEFAULT_VERSION = "v25.0"
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
 PERMISSION_CODES = {10, *range(200, 300)}
 TOKEN_CODES = {102, 190}
+#: Instagram's "maximum number of posts … published by Content Publishing API" (50 in a moving 24 hours).
+IG_DAILY_LIMIT_SUBCODE = 2207042
 
 
 def base_url(channel: ChannelContext) -> str:
@@ -96,6 +98,10 @@ def error_from(status: int, body: dict[str, Any], headers: Any = None) -> Platfo
     if code in TOKEN_CODES or status == 401:
         return AuthError(f"Meta no longer accepts this channel's access token ({said}). Generate a new Page "
                          "access token and paste it into the channel settings.", status=status, code=code_text)
+    if error.get("error_subcode") == IG_DAILY_LIMIT_SUBCODE:
+        return RateLimited("Instagram allows 50 posts a day through its API and this account has reached it; the "
+                           "post goes out when the 24-hour window allows.", retry_after=3600.0, status=status,
+                           code=code_text)
     if code in RATE_LIMIT_CODES:
         return RateLimited(f"Meta is limiting how fast we may call it ({said}); we will try again later.",
                            retry_after=_regain_seconds(headers), status=status, code=code_text)

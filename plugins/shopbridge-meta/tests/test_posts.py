@@ -133,6 +133,15 @@ def test_graph_throttling_codes_are_rate_limits_with_the_time_meta_suggests(grap
     assert caught.value.retry_after == 300 and caught.value.code == "32"
 
 
+def test_instagrams_daily_publishing_limit_waits_instead_of_failing(graph, make_channel, post, hook):
+    graph.fail_next("POST", "/media_publish", 400, body={"error": {
+        "message": "Application request limit reached", "type": "OAuthException", "code": 9,
+        "error_subcode": 2207042, "fbtrace_id": "x"}})
+    with pytest.raises(RateLimited, match="50 posts a day") as caught:
+        hook.shopbridge_publish_post(channel=make_channel("instagram"), content=post())
+    assert caught.value.retry_after == 3600 and graph.media == {}
+
+
 def test_an_expired_page_token_asks_the_owner_for_a_new_one(graph, make_channel, post, hook):
     graph.expire_token()
     with pytest.raises(AuthError, match="Generate a new Page access token") as caught:
