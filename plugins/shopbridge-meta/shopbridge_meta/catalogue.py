@@ -14,11 +14,10 @@ import re
 import time
 from typing import Any
 
-from shopbridge_meta.graph import call, node_id
-from shopbridge_meta.posts import TYPES
-
 from shopbridge import hookimpl
 from shopbridge.channels import CatalogueItem, ChannelContext, ItemError, PlatformError, SyncResult
+from shopbridge_meta.graph import call, node_id
+from shopbridge_meta.posts import TYPES
 
 #: What shopbridge's batching hands one call; well under Meta's 5,000 and its recommended 3,000.
 BATCH_SIZE = 1000

@@ -12,11 +12,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from shopbridge_meta.graph import call
-from shopbridge_meta.posts import TYPES
-
 from shopbridge import hookimpl
 from shopbridge.channels import ChannelContext, PlatformError
+from shopbridge_meta.graph import call
+from shopbridge_meta.posts import TYPES
 
 
 def sha256(value: str) -> str:

@@ -12,6 +12,8 @@ webhook. The verbs live in small modules and are gathered here, where pluggy fin
 
 from __future__ import annotations
 
+from shopbridge import hookimpl
+from shopbridge.channels import Capability, ChannelType, SettingField
 from shopbridge_meta.catalogue import BATCH_SIZE, shopbridge_sync_catalogue
 from shopbridge_meta.checkout import shopbridge_register_blueprints
 from shopbridge_meta.conversions import shopbridge_order_event
@@ -29,9 +31,6 @@ from shopbridge_meta.posts import (
     shopbridge_update_post,
 )
 from shopbridge_meta.webhooks import shopbridge_parse_webhook, shopbridge_reply, shopbridge_webhook_challenge
-
-from shopbridge import hookimpl
-from shopbridge.channels import Capability, ChannelType, SettingField
 
 __all__ = [
     "shopbridge_channel_types", "shopbridge_delete_post", "shopbridge_find_post", "shopbridge_order_event", "shopbridge_parse_webhook",

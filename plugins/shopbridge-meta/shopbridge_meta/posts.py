@@ -13,8 +13,6 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from shopbridge_meta.graph import call, node_id
-
 from shopbridge import hookimpl
 from shopbridge.channels import (
     ChannelContext,
@@ -23,6 +21,7 @@ from shopbridge.channels import (
     PostContent,
     PublishResult,
 )
+from shopbridge_meta.graph import call, node_id
 
 FACEBOOK = "facebook_page"
 INSTAGRAM = "instagram"

@@ -16,9 +16,6 @@ import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from shopbridge_meta.graph import call
-from shopbridge_meta.posts import FACEBOOK, INSTAGRAM, TYPES
-
 from shopbridge import hookimpl
 from shopbridge.channels import (
     ChannelContext,
@@ -30,6 +27,8 @@ from shopbridge.channels import (
     WebhookResponse,
     WebhookSignatureError,
 )
+from shopbridge_meta.graph import call
+from shopbridge_meta.posts import FACEBOOK, INSTAGRAM, TYPES
 
 #: Meta's comment length limit for replies (Graph "Comments" reference: 8,000 characters on Pages; Instagram
 #: comments are limited to 2,200 like captions).
