@@ -9,15 +9,11 @@ Graph or Schema.org markup. Required with Open Graph: ``og:title``, ``og:price:a
 
 from __future__ import annotations
 
-import pytest
-
 
 def _first(og: dict[str, list[str]], *names: str) -> str | None:
     return next((og[n][0] for n in names if og.get(n)), None)
 
 
-@pytest.mark.xfail(strict=False, reason="the storefront branch (feat/storefront, storefront/seo.py) emits the "
-                                        "Open Graph and JSON-LD product metadata; this passes once it is merged")
 def test_a_product_page_has_the_metadata_pinterest_needs_for_product_pins(client, product_factory):
     import extruct
 
