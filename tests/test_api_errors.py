@@ -117,6 +117,8 @@ def test_unknown_fields_are_named_not_ignored(api, shirt, unchanged):
     assert errors == {"prise": "is not a known field", "variants.0.colour": "is not a known field"}
     errors = _field_errors(api.patch(f"/api/v1/variants/{shirt.variants[0].id}", json={"stok": 3}))
     assert errors == {"stok": "is not a known field"}
+    errors = _field_errors(api.patch(f"/api/v1/products/{shirt.id}", json={"variants": []}))
+    assert "/api/v1/variants/{id}" in errors["variants"]
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [

@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from babel.numbers import list_currencies
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, pre_load, validate
 
 from shopbridge.catalogue.models import ProductStatus
 from shopbridge.catalogue.service import MAX_PRICE_MINOR, SKU_RE, SLUG_RE
@@ -279,3 +279,10 @@ class ProductCreateSchema(ProductFieldsSchema):
 
 class ProductPatchSchema(ProductFieldsSchema):
     """Product-level fields, all optional. Variants change through the variant endpoints."""
+
+    @pre_load
+    def _variants_elsewhere(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and "variants" in data:
+            raise ValidationError({"variants": ["change variants with PATCH /api/v1/variants/{id} and add them "
+                                                "with POST /api/v1/products/{id}/variants"]})
+        return data
