@@ -20,7 +20,8 @@ from sqlmodel import Session, func, or_, select
 
 from shopbridge import audit
 from shopbridge.accounts.models import User
-from shopbridge.catalogue.models import Category, Product, ProductStatus, Variant
+from shopbridge.catalogue import images
+from shopbridge.catalogue.models import Category, Image, Product, ProductStatus, Variant
 from shopbridge.db import utcnow
 from shopbridge.money import MoneyError, normalise_currency
 
@@ -433,9 +434,134 @@ def categories_in_use(session: Session) -> list[Category]:
                                                                                         Category.name)))
 
 
+# --- Images ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file as the service sees it: bytes and the name the person gave it (for messages only)."""
+
+    data: bytes
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class ImageStore:
+    """Where images go and how big they may be (from the app's configuration)."""
+
+    upload_dir: str
+    sizes: list[int]
+    max_bytes: int
+
+
+def check_images(uploads: list[Upload], store: ImageStore) -> list[FieldError]:
+    """One field error (``images.<n>``) per upload that is not an acceptable image; writes nothing."""
+    errors: list[FieldError] = []
+    for i, upload in enumerate(uploads):
+        try:
+            images.check(upload.data, store.max_bytes)
+        except images.ImageError as exc:
+            name = upload.filename or f"file {i + 1}"
+            errors.append(FieldError(f"images.{i}", f"{name}: {exc}"))
+    return errors
+
+
+def add_images(session: Session, product: Product, uploads: list[Upload], store: ImageStore,
+               user: User | None = None) -> list[Image]:
+    """Validate every upload first, then store them all after the product's existing images.
+
+    Files are written before the transaction commits; if the caller's commit fails it must call
+    :func:`discard_image_files` with the returned images so no file is left without its row.
+    """
+    errors = check_images(uploads, store)
+    if errors:
+        raise CatalogueError(errors)
+    if product.id is None:
+        session.flush()
+    added: list[Image] = []
+    try:
+        for upload in uploads:
+            added.append(images.add_image(store.upload_dir, product, upload.data, sizes=store.sizes,
+                                          max_bytes=store.max_bytes))
+        session.flush()
+    except BaseException:
+        discard_image_files(store, added)
+        raise
+    if added:
+        product.updated_at = utcnow()
+        audit.record(session, user, "product.images.add", product,
+                     {"images": [i.path for i in added]})
+    return added
+
+
+def discard_image_files(store: ImageStore, stored: list[Image]) -> None:
+    for image in stored:
+        images.delete_files(store.upload_dir, image)
+
+
+def _renumber(product: Product) -> None:
+    for position, image in enumerate(product.images):
+        image.position = position
+
+
+def remove_image(session: Session, product: Product, image: Image, user: User | None = None) -> Image:
+    """Detach and delete ``image``'s row; the caller deletes its files after committing."""
+    if image.product_id != product.id:
+        raise CatalogueError([FieldError("image", "is not an image of this product")])
+    product.images.remove(image)
+    _renumber(product)
+    product.updated_at = utcnow()
+    session.add(product)
+    session.flush()
+    audit.record(session, user, "product.images.remove", product, {"image": image.path})
+    return image
+
+
+def move_image(session: Session, product: Product, image: Image, offset: int, user: User | None = None) -> None:
+    """Move ``image`` ``offset`` places (-1 earlier, +1 later); the first image is the one shoppers see first."""
+    if image.product_id != product.id:
+        raise CatalogueError([FieldError("image", "is not an image of this product")])
+    ordered = list(product.images)
+    old = ordered.index(image)
+    new = max(0, min(len(ordered) - 1, old + offset))
+    if new == old:
+        return
+    ordered.insert(new, ordered.pop(old))
+    for position, item in enumerate(ordered):
+        item.position = position
+        session.add(item)
+    product.updated_at = utcnow()
+    session.add(product)
+    session.flush()
+    session.refresh(product, ["images"])
+    audit.record(session, user, "product.images.reorder", product, {"image": image.path, "position": [old, new]})
+
+
+# --- Bulk import ----------------------------------------------------------------------------------------------
+
+
+def import_products(session: Session, items: list[tuple[ProductInput, Product | None]],
+                    user: User | None = None) -> list[Product]:
+    """Create or update every product in ``items`` (``None`` means "new") in the caller's transaction.
+
+    Each product is validated again here; the first refusal raises :class:`CatalogueError` and the caller rolls
+    the whole transaction back, so an import lands completely or not at all.
+    """
+    done: list[Product] = []
+    for data, existing in items:
+        if existing is None:
+            done.append(create_product(session, data, user))
+        else:
+            done.append(update_product(session, existing, data, user))
+    audit.record(session, user, "catalogue.import", None,
+                 {"created": sum(1 for _, e in items if e is None), "updated": sum(1 for _, e in items if e)})
+    return done
+
+
 __all__ = [
     "CatalogueError", "FieldError", "ProductInput", "VariantInput", "Page", "archive_product", "create_product",
     "update_product", "set_status", "validate", "search_products", "slugify", "get_by_slug", "input_from_product",
-    "categories_in_use", "get_or_create_category", "gtin_is_valid", "add_variant", "update_variant",
-    "VARIANT_FIELDS",
+    "categories_in_use", "get_or_create_category", "gtin_is_valid", "Upload", "ImageStore", "check_images",
+    "add_images", "discard_image_files", "remove_image", "move_image", "import_products", "add_variant",
+    "update_variant", "VARIANT_FIELDS",
 ]
