@@ -34,7 +34,7 @@ API_PREFIX = "/api/"
 # Statuses every operation may answer with, named in the OpenAPI document as problem responses.
 AUTH_DETAIL = {
     None: "This API needs a personal API token: send it as “Authorization: Bearer <token>”. Create one in the "
-          "admin under your profile → API tokens.",
+          "admin under API tokens (/admin/tokens).",
     "invalid": "The API token is wrong, revoked, or belongs to a deactivated user.",
 }
 
@@ -168,7 +168,7 @@ def init_app(app: Flask) -> Api:
                  "RFC 9457 problem documents. See docs/api.md for a guided tour."},
         "components": {"securitySchemes": {"bearerAuth": {
             "type": "http", "scheme": "bearer",
-            "description": "A personal API token, created in the admin under your profile → API tokens."}}},
+            "description": "A personal API token, created in the admin under API tokens (/admin/tokens)."}}},
         "security": [{"bearerAuth": []}],
     })
     app.before_request(_authenticate)
