@@ -25,7 +25,9 @@ from shopbridge.catalogue.models import Category, Image, Product, ProductStatus,
 from shopbridge.db import utcnow
 from shopbridge.money import MoneyError, normalise_currency
 
-MAX_PRICE_MINOR = 10**11  # a billion in major units: anything above is a typo, not a price
+# The price columns are 32-bit integers (PostgreSQL's INTEGER): 21,474,836.47 in a two-decimal currency. A
+# larger amount would make PostgreSQL refuse the write with an error instead of the form or API explaining why.
+MAX_PRICE_MINOR = 2**31 - 1
 
 
 @dataclass
