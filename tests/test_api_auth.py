@@ -82,6 +82,7 @@ def test_the_agency_may_read_the_catalogue_but_not_change_it(api_client, product
         api.post(f"/api/v1/products/{product.id}/variants", json={"sku": "X-1", "price_minor": 1,
                                                                  "currency": "EUR"}),
         api.patch(f"/api/v1/variants/{variant_id}", json={"stock": 0}),
+        api.post(f"/api/v1/variants/{variant_id}/stock-adjustments", json={"delta": -5}),
     ]
     for response in refused:
         assert response.status_code == 403

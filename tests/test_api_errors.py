@@ -208,7 +208,8 @@ bodies = st.one_of(json_values, st.dictionaries(field_names, json_values, max_si
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(body=bodies, target=st.sampled_from(["POST /api/v1/products", "PATCH /api/v1/products/{product}",
                                             "POST /api/v1/products/{product}/variants",
-                                            "PATCH /api/v1/variants/{variant}"]))
+                                            "PATCH /api/v1/variants/{variant}",
+                                            "POST /api/v1/variants/{variant}/stock-adjustments"]))
 def test_garbage_never_breaks_the_api(api, shirt, body, target):
     method, path = target.split(" ")
     path = path.format(product=shirt.id, variant=shirt.variants[0].id)

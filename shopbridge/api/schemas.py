@@ -17,10 +17,9 @@ from babel.numbers import list_currencies
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, pre_load, validate
 
 from shopbridge.catalogue.models import ProductStatus
-from shopbridge.catalogue.service import MAX_PRICE_MINOR, SKU_RE, SLUG_RE
+from shopbridge.catalogue.service import MAX_PRICE_MINOR, MAX_STOCK, SKU_RE, SLUG_RE
 
 CURRENCIES = sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
-MAX_STOCK = 10**9
 STATUSES = [s.value for s in ProductStatus]
 
 WHOLE = "must be a whole number"
@@ -251,6 +250,15 @@ def _all_optional(schema: type[Schema], name: str, doc: str) -> type[Schema]:
 
 VariantPatchSchema = _all_optional(VariantInSchema, "VariantPatch",
                                    "Any variant fields; only those sent change (e.g. `{\"stock\": 7}`).")
+
+
+class StockAdjustmentSchema(StrictSchema):
+    delta = fields.Integer(strict=True, required=True,
+                           validate=validate.Range(min=-MAX_STOCK, max=MAX_STOCK,
+                                                   error=f"must be between -{MAX_STOCK} and {MAX_STOCK}"),
+                           metadata={"description": "Units to add; negative to take away (e.g. -2)."})
+    reason = Text(max_length=200, load_default="",
+                  metadata={"description": "Why, for the audit log: `delivery 4711`, `stocktake`."})
 
 
 class ProductFieldsSchema(StrictSchema):
