@@ -189,6 +189,11 @@ def test_query_parameters_are_checked_too(api, unchanged):
     assert set(errors) == {"page", "per_page", "status", "updated_since"}
     assert "ISO 8601" in errors["updated_since"]
     assert api.get("/api/v1/products?page=99").json["items"] == []  # past the end: an empty page, not an error
+    # The edges of the calendar: valid ISO 8601 that falls outside datetime's range once moved to UTC.
+    earliest = api.get("/api/v1/products?updated_since=0001-01-01T00:00:00%2B05:00")
+    assert earliest.status_code == 200 and earliest.json["pagination"]["total"] == 1
+    latest = api.get("/api/v1/products?updated_since=9999-12-31T23:59:59-05:00")
+    assert latest.status_code == 200 and latest.json["items"] == []
 
 
 # ----------------------------------------------------------------------------------------- no 500, ever
