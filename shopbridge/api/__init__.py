@@ -95,6 +95,11 @@ class ShopApi(Api):
         prepare_response(default, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
 
+    def _register_pagination_header(self) -> None:
+        # The API paginates with page/per_page, a ``pagination`` object and Link headers (products.py), not
+        # flask-smorest's X-Pagination header; leave its schema out of the document.
+        pass
+
     def _register_error_handlers(self) -> None:
         # flask-smorest would register its handler for every HTTPException app-wide, turning the storefront's
         # and admin's error pages into JSON. Keep whatever the app had for other paths.
