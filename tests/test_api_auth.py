@@ -82,6 +82,7 @@ def test_the_agency_may_read_the_catalogue_but_not_change_it(api_client, product
         api.post(f"/api/v1/products/{product.id}/variants", json={"sku": "X-1", "price_minor": 1,
                                                                  "currency": "EUR"}),
         api.patch(f"/api/v1/variants/{variant_id}", json={"stock": 0}),
+        api.post(f"/api/v1/variants/{variant_id}/stock-adjustments", json={"delta": -5}),
     ]
     for response in refused:
         assert response.status_code == 403
@@ -108,3 +109,24 @@ def test_api_writes_need_no_csrf_token_while_the_admin_still_does(app, api_clien
     refused = client.post("/admin/logout")  # no CSRF token: refused, and the session stays signed in
     assert refused.status_code == 400
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_token_made_in_the_admin_works_until_it_is_revoked_there(auth, client):
+    import re
+
+    auth.login("staff")
+    page = client.post("/admin/tokens", data={"name": "warehouse sync", "csrf_token": auth.csrf("/admin/tokens")})
+    token = re.search(r'id="new-token">([^<]+)<', page.get_data(as_text=True)).group(1)
+    client.post("/admin/logout", data={"csrf_token": auth.csrf()})
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/products", headers=bearer).status_code == 200
+    assert client.post("/api/v1/products", json=NEW_PRODUCT, headers=bearer).status_code == 201
+
+    auth.login("staff")
+    listing = client.get("/admin/tokens").get_data(as_text=True)
+    revoke = re.search(r'action="(/admin/tokens/\d+/revoke)"', listing).group(1)
+    client.post(revoke, data={"csrf_token": auth.csrf("/admin/tokens")})
+    client.post("/admin/logout", data={"csrf_token": auth.csrf()})
+
+    _assert_unauthorised(client.get("/api/v1/products", headers=bearer), invalid_token=True)

@@ -117,6 +117,8 @@ def test_unknown_fields_are_named_not_ignored(api, shirt, unchanged):
     assert errors == {"prise": "is not a known field", "variants.0.colour": "is not a known field"}
     errors = _field_errors(api.patch(f"/api/v1/variants/{shirt.variants[0].id}", json={"stok": 3}))
     assert errors == {"stok": "is not a known field"}
+    errors = _field_errors(api.patch(f"/api/v1/products/{shirt.id}", json={"variants": []}))
+    assert "/api/v1/variants/{id}" in errors["variants"]
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
@@ -124,7 +126,7 @@ def test_unknown_fields_are_named_not_ignored(api, shirt, unchanged):
     ("price_minor", 19.99, "whole number of minor units"),
     ("price_minor", "1999", "whole number of minor units"),
     ("price_minor", True, "whole number of minor units"),
-    ("price_minor", 10**12, "implausibly large"),
+    ("price_minor", 2**31, "implausibly large"),  # beyond PostgreSQL INTEGER
     ("stock", -3, "cannot be negative"),
     ("stock", 2.5, "whole number"),
     ("currency", "XYZ", "ISO 4217"),
@@ -187,6 +189,11 @@ def test_query_parameters_are_checked_too(api, unchanged):
     assert set(errors) == {"page", "per_page", "status", "updated_since"}
     assert "ISO 8601" in errors["updated_since"]
     assert api.get("/api/v1/products?page=99").json["items"] == []  # past the end: an empty page, not an error
+    # The edges of the calendar: valid ISO 8601 that falls outside datetime's range once moved to UTC.
+    earliest = api.get("/api/v1/products?updated_since=0001-01-01T00:00:00%2B05:00")
+    assert earliest.status_code == 200 and earliest.json["pagination"]["total"] == 1
+    latest = api.get("/api/v1/products?updated_since=9999-12-31T23:59:59-05:00")
+    assert latest.status_code == 200 and latest.json["items"] == []
 
 
 # ----------------------------------------------------------------------------------------- no 500, ever
@@ -206,7 +213,8 @@ bodies = st.one_of(json_values, st.dictionaries(field_names, json_values, max_si
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(body=bodies, target=st.sampled_from(["POST /api/v1/products", "PATCH /api/v1/products/{product}",
                                             "POST /api/v1/products/{product}/variants",
-                                            "PATCH /api/v1/variants/{variant}"]))
+                                            "PATCH /api/v1/variants/{variant}",
+                                            "POST /api/v1/variants/{variant}/stock-adjustments"]))
 def test_garbage_never_breaks_the_api(api, shirt, body, target):
     method, path = target.split(" ")
     path = path.format(product=shirt.id, variant=shirt.variants[0].id)

@@ -171,3 +171,35 @@ def test_variants_are_listed_added_and_restocked(api, product_factory, db_sessio
     assert {"variant.create", "variant.update"} <= actions
     db_session.expire_all()
     assert db_session.get(Product, product.id).in_stock
+
+
+def test_deliveries_and_losses_adjust_the_stock_without_overwriting_sales(api, product_factory, db_session):
+    product = product_factory(title="Linen shirt", slug="linen-shirt", variants=[
+        {"sku": "LIN-S", "price_minor": 4900, "currency": "EUR", "stock": 5}])
+    variant_id = product.variants[0].id
+    before = api.get(f"/api/v1/products/{product.id}").json["updated_at"]
+
+    delivered = api.post(f"/api/v1/variants/{variant_id}/stock-adjustments",
+                         json={"delta": 24, "reason": "delivery 4711"})
+    assert delivered.status_code == 200
+    assert delivered.json["stock"] == 29
+    # Meanwhile a sale elsewhere takes one; the next adjustment builds on it rather than overwriting it.
+    from sqlmodel import update
+
+    from shopbridge.catalogue.models import Variant
+
+    db_session.exec(update(Variant).where(Variant.id == variant_id).values(stock=Variant.stock - 1))
+    db_session.commit()
+    assert api.post(f"/api/v1/variants/{variant_id}/stock-adjustments",
+                    json={"delta": -3, "reason": "damaged"}).json["stock"] == 25
+
+    too_many = api.post(f"/api/v1/variants/{variant_id}/stock-adjustments", json={"delta": -26})
+    assert too_many.status_code == 409
+    assert too_many.json["errors"] == [{"field": "delta",
+                                        "message": "would take the stock below zero (25 on hand)"}]
+    assert api.get(f"/api/v1/variants/{variant_id}").json["stock"] == 25
+    assert api.get(f"/api/v1/products/{product.id}").json["updated_at"] > before  # syncs see the change
+
+    entries = db_session.exec(select(AuditEntry).where(AuditEntry.action == "variant.stock")).all()
+    assert [(e.changes["delta"], e.changes["stock"], e.changes["reason"]) for e in entries] == [
+        (24, [5, 29], "delivery 4711"), (-3, [28, 25], "damaged")]

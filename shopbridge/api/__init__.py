@@ -34,7 +34,7 @@ API_PREFIX = "/api/"
 # Statuses every operation may answer with, named in the OpenAPI document as problem responses.
 AUTH_DETAIL = {
     None: "This API needs a personal API token: send it as “Authorization: Bearer <token>”. Create one in the "
-          "admin under your profile → API tokens.",
+          "admin under API tokens (/admin/tokens).",
     "invalid": "The API token is wrong, revoked, or belongs to a deactivated user.",
 }
 
@@ -94,6 +94,11 @@ class ShopApi(Api):
         default = {"description": "Any other error, as a problem document.", "schema": "Problem"}
         prepare_response(default, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, default, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        # The API paginates with page/per_page, a ``pagination`` object and Link headers (products.py), not
+        # flask-smorest's X-Pagination header; leave its schema out of the document.
+        pass
 
     def _register_error_handlers(self) -> None:
         # flask-smorest would register its handler for every HTTPException app-wide, turning the storefront's
@@ -168,7 +173,7 @@ def init_app(app: Flask) -> Api:
                  "RFC 9457 problem documents. See docs/api.md for a guided tour."},
         "components": {"securitySchemes": {"bearerAuth": {
             "type": "http", "scheme": "bearer",
-            "description": "A personal API token, created in the admin under your profile → API tokens."}}},
+            "description": "A personal API token, created in the admin under API tokens (/admin/tokens)."}}},
         "security": [{"bearerAuth": []}],
     })
     app.before_request(_authenticate)
@@ -181,4 +186,3 @@ def init_app(app: Flask) -> Api:
     app.register_blueprint(docs.bp)
     app.extensions["shopbridge.api"] = api
     return api
-

@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from babel.numbers import list_currencies
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, pre_load, validate
 
 from shopbridge.catalogue.models import ProductStatus
 from shopbridge.catalogue.service import MAX_PRICE_MINOR, MAX_STOCK, SKU_RE, SLUG_RE
@@ -252,6 +252,15 @@ VariantPatchSchema = _all_optional(VariantInSchema, "VariantPatch",
                                    "Any variant fields; only those sent change (e.g. `{\"stock\": 7}`).")
 
 
+class StockAdjustmentSchema(StrictSchema):
+    delta = fields.Integer(strict=True, required=True,
+                           validate=validate.Range(min=-MAX_STOCK, max=MAX_STOCK,
+                                                   error=f"must be between -{MAX_STOCK} and {MAX_STOCK}"),
+                           metadata={"description": "Units to add; negative to take away (e.g. -2)."})
+    reason = Text(max_length=200, load_default="",
+                  metadata={"description": "Why, for the audit log: `delivery 4711`, `stocktake`."})
+
+
 class ProductFieldsSchema(StrictSchema):
     title = Text(min_length=1, max_length=200, metadata={"description": "The product's name."})
     slug = fields.String(validate=[validate.Length(max=150, error="must be at most 150 characters long"),
@@ -278,3 +287,10 @@ class ProductCreateSchema(ProductFieldsSchema):
 
 class ProductPatchSchema(ProductFieldsSchema):
     """Product-level fields, all optional. Variants change through the variant endpoints."""
+
+    @pre_load
+    def _variants_elsewhere(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and "variants" in data:
+            raise ValidationError({"variants": ["change variants with PATCH /api/v1/variants/{id} and add them "
+                                                "with POST /api/v1/products/{id}/variants"]})
+        return data

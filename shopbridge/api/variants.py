@@ -23,7 +23,13 @@ from shopbridge.api.common import (
     problem_responses,
     variant_out,
 )
-from shopbridge.api.schemas import VariantInSchema, VariantListSchema, VariantPatchSchema, VariantSchema
+from shopbridge.api.schemas import (
+    StockAdjustmentSchema,
+    VariantInSchema,
+    VariantListSchema,
+    VariantPatchSchema,
+    VariantSchema,
+)
 from shopbridge.catalogue import service
 from shopbridge.catalogue.service import CatalogueError, VariantInput
 
@@ -101,4 +107,28 @@ def update_variant(changes: dict[str, Any], variant_id: int):
     except IntegrityError:
         session.rollback()
         return conflict_problem()
+    return variant_out(variant)
+
+
+@blp.route("/variants/<int:variant_id>/stock-adjustments", methods=["POST"])
+@requires(CATALOGUE_EDIT)
+@blp.arguments(StockAdjustmentSchema)
+@blp.response(200, VariantSchema)
+@problem_responses(400, 401, 403, 404, 409, 415, 422)
+def adjust_stock(data: dict[str, Any], variant_id: int):
+    """Adjust a variant's stock
+
+    Adds `delta` units to the stock (negative to take some away), atomically: unlike a PATCH of `stock`, an
+    adjustment never overwrites a sale or another adjustment made at the same moment. Use it for deliveries
+    (`{"delta": 24}`) and losses (`{"delta": -1, "reason": "damaged"}`). An adjustment that would take the
+    stock below zero is refused with 409 and changes nothing.
+    """
+    session = db.session()
+    variant = load_variant(variant_id)
+    try:
+        service.adjust_stock(session, variant, data["delta"], actor(), reason=data["reason"])
+        session.commit()
+    except CatalogueError as exc:
+        session.rollback()
+        return catalogue_problem(exc)
     return variant_out(variant)

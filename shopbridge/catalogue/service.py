@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, func, or_, select
+from sqlmodel import Session, func, or_, select, update
 
 from shopbridge import audit
 from shopbridge.accounts.models import User
@@ -366,6 +366,35 @@ def update_variant(session: Session, variant: Variant, changes: dict[str, Any],
     return _save_variant(session, product, full, index, user, "variant.update")
 
 
+def adjust_stock(session: Session, variant: Variant, delta: int, user: User | None = None, *,
+                 reason: str = "") -> Variant:
+    """Add ``delta`` units to a variant's stock (negative to take some away) in one atomic UPDATE.
+
+    Setting an absolute stock races with sales happening at the same moment (read 5, sell 1, write 15 over
+    it); an adjustment cannot lose either change. Refuses, with a ``conflict`` error on ``delta``, to take
+    the stock below zero or above :data:`MAX_STOCK`.
+    """
+    if isinstance(delta, bool) or not isinstance(delta, int):
+        raise CatalogueError([FieldError("delta", "must be a whole number")])
+    before = variant.stock
+    now = utcnow()
+    done = session.execute(
+        update(Variant)
+        .where(Variant.id == variant.id, Variant.stock + delta >= 0, Variant.stock + delta <= MAX_STOCK)
+        .values(stock=Variant.stock + delta, updated_at=now)
+    )
+    session.refresh(variant)
+    if done.rowcount == 0:
+        limit = "below zero" if variant.stock + delta < 0 else f"above {MAX_STOCK}"
+        raise CatalogueError([FieldError("delta", f"would take the stock {limit} ({variant.stock} on hand)",
+                                         "conflict")])
+    session.execute(update(Product).where(Product.id == variant.product_id).values(updated_at=now))
+    audit.record(session, user, "variant.stock", variant,
+                 {"product_id": variant.product_id, "delta": delta, "stock": [before, variant.stock],
+                  "reason": reason})
+    return variant
+
+
 def get_by_slug(session: Session, slug: str) -> Product | None:
     return session.exec(select(Product).where(Product.slug == slug)).first()
 
@@ -566,5 +595,5 @@ __all__ = [
     "update_product", "set_status", "validate", "search_products", "slugify", "get_by_slug", "input_from_product",
     "categories_in_use", "get_or_create_category", "gtin_is_valid", "Upload", "ImageStore", "check_images",
     "add_images", "discard_image_files", "remove_image", "move_image", "import_products", "add_variant",
-    "update_variant", "VARIANT_FIELDS",
+    "update_variant", "VARIANT_FIELDS", "adjust_stock", "MAX_STOCK",
 ]
