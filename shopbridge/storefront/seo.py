@@ -78,12 +78,13 @@ def availability(variants: list[Variant]) -> bool:
     return any(v.stock > 0 for v in variants)
 
 
-def product_meta(product: Product, selected: Variant | None, *, variant_in_url: bool = False) -> PageMeta:
+def product_meta(product: Product, selected: Variant | None, *, variant_in_url: bool = False,
+                 picture: Image | None = None) -> PageMeta:
     """Open Graph, Twitter and JSON-LD for a product page showing ``selected``.
 
     ``variant_in_url`` is true when the page was opened with ``?variant=``: the shared URL (``og:url``) then
-    keeps it, so a link to "the blue one in M" unfurls with that variant's price, while the canonical link
-    still names the product page itself.
+    keeps it, so a link to "the blue one in M" unfurls with that variant's price and ``picture``, while the
+    canonical link still names the product page itself.
     """
     site = current_app.config["SHOP_NAME"]
     canonical = product_url(product)
@@ -106,17 +107,18 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
     ]
     images = [external_image(img) for img in product.images]
     if product.images:
-        main = product.images[0]
+        main = picture if (variant_in_url and picture is not None) else product.images[0]
+        shared = external_image(main)
         width, height, _ = _image_size(main, OG_IMAGE_WIDTH)
         og += [
-            ("og:image", images[0]),
-            ("og:image:secure_url", images[0]) if images[0].startswith("https://") else ("og:image:url", images[0]),
+            ("og:image", shared),
+            ("og:image:secure_url", shared) if shared.startswith("https://") else ("og:image:url", shared),
             ("og:image:type", "image/jpeg" if main.sizes else main.content_type),
             ("og:image:width", str(width)),
             ("og:image:height", str(height)),
             ("og:image:alt", main.alt or product.title),
         ]
-        twitter += [("twitter:image", images[0]), ("twitter:image:alt", main.alt or product.title)]
+        twitter += [("twitter:image", shared), ("twitter:image:alt", main.alt or product.title)]
     if selected is not None:
         price = selected.price
         og += [

@@ -87,7 +87,8 @@ def product(slug: str):
     requested = request.args.get("variant", type=int)
     choice = picker.build(item, requested)
     variant_in_url = requested is not None and choice.selected is not None and choice.selected.id == requested
-    meta = seo.product_meta(item, choice.selected, variant_in_url=variant_in_url)
+    meta = seo.product_meta(item, choice.selected, variant_in_url=variant_in_url,
+                            picture=choice.images[0] if choice.images else None)
     # Checkout lives in its own blueprint; until it is installed the button says so instead of failing.
     buy_action = url_for(BUY_ENDPOINT) if BUY_ENDPOINT in current_app.view_functions else None
     return render_template("storefront/product.html", product=item, picker=choice, meta=meta,

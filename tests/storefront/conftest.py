@@ -80,9 +80,9 @@ def add_picture(app, db_session):
     from shopbridge.catalogue.models import Product
     from shopbridge.demo.illustrations import colour, render
 
-    def add(product, colour_name: str = "Sage", kind: str = "tshirt"):
+    def add(product, colour_name: str = "Sage", kind: str = "tshirt", size: int = 1400):
         product = db_session.get(Product, product.id)
-        data = render(kind, colour(colour_name), size=1400)
+        data = render(kind, colour(colour_name), size=size)
         images.add_image(app.config["UPLOAD_DIR"], product, data, sizes=app.config["IMAGE_SIZES"],
                          max_bytes=app.config["MAX_UPLOAD_BYTES"], alt=f"{product.title} in {colour_name}")
         db_session.commit()

@@ -100,12 +100,17 @@ def test_twitter_card_and_canonical_link(client, tee, parse):
     assert page.xpath("//link[@rel='canonical']/@href") == [f"{BASE}/p/organic-tee"]
 
 
-def test_a_variant_link_unfurls_with_that_variants_price(client, tee):
+def test_a_variant_link_unfurls_with_that_variants_price_and_picture(client, tee, add_picture):
+    add_picture(tee, "Navy")
     navy = tee.variants[2]
     og, _, _ = extract(client, f"/p/organic-tee?variant={navy.id}")
     assert og["og:url"] == [f"{BASE}/p/organic-tee?variant={navy.id}"]
     assert og["og:price:amount"] == ["31.00"]
     assert og["product:price:amount"] == ["31.00"]
+    assert og["og:image:alt"] == ["Organic cotton T-shirt in Navy"]
+    # Without a variant in the link, the product's main picture.
+    og, _, _ = extract(client, "/p/organic-tee")
+    assert og["og:image:alt"] == ["Organic cotton T-shirt in Sage"]
 
 
 def test_json_ld_product_has_one_offer_per_variant(client, tee):
