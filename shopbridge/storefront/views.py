@@ -15,6 +15,7 @@ from shopbridge.storefront import bp, picker, seo
 
 FEATURED = 8
 BUY_ENDPOINT = "checkout.buy_now"
+CART_ENDPOINT = "checkout.cart_add"
 
 
 def _page_number() -> int:
@@ -91,8 +92,9 @@ def product(slug: str):
                             picture=choice.images[0] if choice.images else None)
     # Checkout lives in its own blueprint; until it is installed the button says so instead of failing.
     buy_action = url_for(BUY_ENDPOINT) if BUY_ENDPOINT in current_app.view_functions else None
+    cart_action = url_for(CART_ENDPOINT) if buy_action and CART_ENDPOINT in current_app.view_functions else None
     return render_template("storefront/product.html", product=item, picker=choice, meta=meta,
-                           buy_action=buy_action)
+                           buy_action=buy_action, cart_action=cart_action)
 
 
 @bp.get("/sitemap.xml")

@@ -99,6 +99,21 @@ def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, produc
     assert posted.get_data(as_text=True) == f"variant={navy_s} quantity=2"
 
 
+def test_the_form_carries_checkouts_nonce_and_cart_button_when_checkout_offers_them(app, client, product_factory,
+                                                                                   parse, fake_checkout):
+    if "checkout.cart_add" not in app.view_functions:  # what the checkout feature provides, until it is merged
+        from shopbridge.access import public
+
+        app.add_url_rule("/cart/add", "checkout.cart_add", public(lambda: "added"), methods=["POST"])
+        app.context_processor(lambda: {"checkout_nonce": lambda: "one-time-nonce"})
+    product_factory(title="Mug", slug="mug")
+    form = parse(client.get("/p/mug")).xpath("//form[@data-variant-picker]")[0]
+    assert form.xpath(".//input[@name='nonce']/@value")[0]
+    cart = form.xpath(".//button[@formaction]")[0]
+    assert cart.text_content().strip() == "Add to cart"
+    assert cart.get("formaction") == app.url_map.bind("localhost").build("checkout.cart_add")
+
+
 def test_a_product_sold_out_in_every_variant_says_so(client, product_factory, parse, text_of):
     product_factory(title="Oxford shirt", slug="oxford", variants=[
         {"sku": "OX-M", "price_minor": 7900, "currency": "EUR", "stock": 0, "options": {"size": "M"}},

@@ -30,7 +30,7 @@
     var priceBox = page.querySelector("[data-price]");
     var stock = page.querySelector("[data-stock]");
     var quantity = form.querySelector("[data-quantity]");
-    var buy = form.querySelector("[data-buy]");
+    var buyButtons = form.querySelectorAll("[data-buy]");
     var gallery = page.querySelector(".product-gallery");
 
     function current() {
@@ -62,7 +62,7 @@
         quantity.max = Math.max(v.max, 1);
         if (parseInt(quantity.value, 10) > v.max && v.max > 0) quantity.value = v.max;
       }
-      if (buy) buy.disabled = v.state === "out";
+      buyButtons.forEach(function (button) { button.disabled = v.state === "out"; });
       // Show the picture of the chosen colour first (the server does the same for ?variant= links).
       var picture = v.image && gallery ? gallery.querySelector('[data-image="' + CSS.escape(v.image) + '"]') : null;
       if (picture && picture !== gallery.firstElementChild) {
