@@ -92,7 +92,7 @@ def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, produc
     form = page.xpath("//form[@data-variant-picker]")[0]
     assert form.get("method") == "post" and form.get("action")
     assert form.xpath(".//input[@name='quantity'][@type='number']/@min") == ["1"]
-    assert form.xpath(".//button[@type='submit']")[0].text_content().strip() == "Buy"
+    assert form.xpath(".//button[@type='submit']")[0].text_content().strip() == "Buy now"
     navy_s = variant_ids(product)["TEE-S-NAVY"]
     token = form.xpath(".//input[@name='csrf_token']/@value")[0]
     posted = client.post(form.get("action"), data={"csrf_token": token, "variant_id": navy_s, "quantity": 2})
