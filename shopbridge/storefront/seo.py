@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlmodel import Session, func, select
 
 from shopbridge.catalogue.models import Category, Image, Product, ProductStatus, Variant
@@ -48,7 +48,8 @@ class PageMeta:
     canonical: str
     og: list[tuple[str, str]] = field(default_factory=list)
     twitter: list[tuple[str, str]] = field(default_factory=list)
-    json_ld: dict[str, Any] | None = None
+    # schema.org items, one <script type="application/ld+json"> each.
+    json_ld: list[dict[str, Any]] = field(default_factory=list)
 
 
 def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -96,6 +97,7 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
     og: list[tuple[str, str]] = [
         ("og:type", "product"),
         ("og:site_name", site),
+        ("og:locale", og_locale(str(get_locale() or "en"))),
         ("og:title", product.title),
         ("og:description", description),
         ("og:url", page_url),
@@ -146,7 +148,8 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
         canonical=canonical,
         og=og,
         twitter=twitter,
-        json_ld=product_json_ld(product, description=description, images=images, canonical=canonical),
+        json_ld=[product_json_ld(product, description=description, images=images, canonical=canonical),
+                 breadcrumbs_json_ld(product, canonical)],
     )
 
 
@@ -204,12 +207,38 @@ def product_json_ld(product: Product, *, description: str, images: list[str], ca
     return data
 
 
+def breadcrumbs_json_ld(product: Product, canonical: str) -> dict[str, Any]:
+    """Home › Category › Product, which search engines show instead of the bare URL."""
+    trail = [(gettext("Home"), external_url("storefront.home"))]
+    if product.category is not None:
+        trail.append((product.category.name, external_url("storefront.category", slug=product.category.slug)))
+    trail.append((product.title, canonical))
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": url}
+            for n, (name, url) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def og_locale(code: str) -> str:
+    """Open Graph wants language_TERRITORY ("it_IT"); CLDR's likely subtags fill in the territory."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(code, code)
+    parts = likely.split("_")
+    return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else code
+
+
 def listing_meta(title: str, description: str, endpoint: str, image: Image | None = None, **values: Any) -> PageMeta:
     """Open Graph and a canonical URL for the home page and category pages (``og:type=website``)."""
     canonical = external_url(endpoint, **values)
     og = [
         ("og:type", "website"),
         ("og:site_name", current_app.config["SHOP_NAME"]),
+        ("og:locale", og_locale(str(get_locale() or "en"))),
         ("og:title", title),
         ("og:description", description),
         ("og:url", canonical),

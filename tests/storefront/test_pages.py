@@ -150,6 +150,18 @@ def test_other_errors_get_a_page_for_shoppers_and_problem_documents_for_the_api(
     assert client.get("/p/missing", headers={"Accept": "application/json"}).mimetype == "application/problem+json"
 
 
+def test_pages_stay_small_and_load_nothing_from_other_sites(client, product_factory, parse, tee_variants):
+    product_factory(title="Tee", slug="tee", variants=tee_variants)
+    for url in ("/", "/c/shirts", "/p/tee"):
+        response = client.get(url)
+        assert len(response.data) < 30_000, url
+        page = parse(response)
+        assets = page.xpath("//script/@src | //link[@rel='stylesheet']/@href | //img/@src")
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), (url, assets)
+        # The one script is deferred, so it never blocks the page from showing.
+        assert all(s.get("defer") is not None for s in page.xpath("//script[@src]")), url
+
+
 def test_home_shows_new_products_and_categories(client, product_factory, parse):
     product_factory(title="Linen shirt", slug="linen-shirt", category="Shirts")
     product_factory(title="Canvas tote", slug="canvas-tote", category="Bags")
