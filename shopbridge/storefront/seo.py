@@ -61,12 +61,12 @@ def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     return cut + "…"
 
 
-def _image_size(image: Image, width: int) -> tuple[int, int, int | None]:
-    """The rendition width used for ``width`` and its (width, height)."""
+def _image_size(image: Image, width: int) -> tuple[int, int]:
+    """(width, height) of the rendition served for ``width`` (the original when none is that wide)."""
     chosen = next((s for s in sorted(image.sizes) if s >= width), None)
     if chosen is None:
-        return image.width, image.height, None
-    return chosen, round(image.height * chosen / image.width), chosen
+        return image.width, image.height
+    return chosen, round(image.height * chosen / image.width)
 
 
 def product_url(product: Product, variant: Variant | None = None) -> str:
@@ -111,7 +111,7 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
     if product.images:
         main = picture if (variant_in_url and picture is not None) else product.images[0]
         shared = external_image(main)
-        width, height, _ = _image_size(main, OG_IMAGE_WIDTH)
+        width, height = _image_size(main, OG_IMAGE_WIDTH)
         og += [
             ("og:image", shared),
             ("og:image:secure_url", shared) if shared.startswith("https://") else ("og:image:url", shared),
@@ -140,7 +140,7 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
             og.append(("og:price:standard_amount", selected.compare_at.plain()))
         if selected.sku:
             og.append(("product:retailer_item_id", selected.sku))
-        twitter += [("twitter:label1", gettext("Price")), ("twitter:data1", f"{price.plain()} {price.currency}")]
+        twitter += [("twitter:label1", gettext("Price")), ("twitter:data1", price.format(str(get_locale() or "en")))]
 
     return PageMeta(
         title=product.title,
@@ -246,7 +246,7 @@ def listing_meta(title: str, description: str, endpoint: str, image: Image | Non
     twitter = [("twitter:card", "summary_large_image" if image else "summary"), ("twitter:title", title),
                ("twitter:description", description)]
     if image is not None:
-        width, height, _ = _image_size(image, OG_IMAGE_WIDTH)
+        width, height = _image_size(image, OG_IMAGE_WIDTH)
         url = external_image(image)
         og += [("og:image", url), ("og:image:width", str(width)), ("og:image:height", str(height))]
         twitter.append(("twitter:image", url))
