@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from shopbridge.accounts.views import bp as auth_bp
     from shopbridge.admin import bp as admin_bp
     from shopbridge.api import init_app as init_api
+    from shopbridge.catalogue.views import bp as catalogue_bp
     from shopbridge.feeds import bp as feeds_bp
     from shopbridge.media import bp as media_bp
     from shopbridge.storefront import bp as storefront_bp
@@ -76,4 +77,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(catalogue_bp)
     init_api(app)

@@ -71,7 +71,8 @@ def init_app(app: Flask) -> None:
             from shopbridge.problems import problem_response
 
             return problem_response(exc.code or 500, detail=exc.description)
-        if exc.code == 401 and request.blueprint in {"admin", "auth"}:
+        # Every admin page (any feature's blueprint under /admin/) sends a signed-out visitor to the login page.
+        if exc.code == 401 and (request.blueprint in {"admin", "auth"} or request.path.startswith("/admin/")):
             from flask import redirect
 
             return redirect(url_for("auth.login", next=request.full_path))
@@ -88,8 +89,15 @@ def init_app(app: Flask) -> None:
     def template_helpers():
         user = access.actor() if request else None
         return {
-            "shop_name": current_app.config["SHOP_NAME"],
+            "shop_name": _shop_name(),
             "can": lambda permission: access.can(user, permission),
             "external_url": external_url,
         }
 
+
+def _shop_name() -> str:
+    """The name saved on the settings page, else ``SHOP_NAME`` from the configuration."""
+    from shopbridge import db
+    from shopbridge.admin.shop_settings import effective
+
+    return effective(db.session(), "shop_name")

@@ -9,6 +9,7 @@ gets 404 so the feed's existence is not revealed.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -46,15 +47,20 @@ def feed_token(session: Session, app: Flask | None = None) -> str:
 
 
 def _items(session: Session):
-    from shopbridge.media import image_url
     from shopbridge.web import external_url
 
-    def product_url(product, variant):
-        if len(product.variants) > 1:
-            return external_url("storefront.product", slug=product.slug, variant=variant.id)
-        return external_url("storefront.product", slug=product.slug)
+    # url_for per row would dominate a large feed; build each kind of URL once and fill in the varying part.
+    product_base = external_url("storefront.product", slug="__slug__")
+    media_base = external_url("media.file", filename="__path__")
 
-    items = iter_items(session, product_url=product_url, image_url=lambda image: image_url(image, external=True))
+    def product_url(slug: str, variant_id: int, several: bool) -> str:
+        url = product_base.replace("__slug__", quote(slug))
+        return f"{url}?variant={variant_id}" if several else url
+
+    def image_url(path: str) -> str:
+        return media_base.replace("__path__", quote(path))
+
+    items = iter_items(session, product_url=product_url, image_url=image_url)
     # Every platform rejects an item without an image; the sync status explains that, the feed just skips it.
     return (item for item in items if item.image_link)
 
