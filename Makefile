@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Both cores: the suite is mostly waiting on browsers, servers and databases.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 export SHOPBRIDGE_DATA_DIR ?= $(CURDIR)/instance
 PLUGIN_DIRS := $(wildcard plugins/*/pyproject.toml)
 PLUGIN_EDITABLES := $(foreach p,$(PLUGIN_DIRS),-e $(dir $(p)))
