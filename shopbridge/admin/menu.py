@@ -17,22 +17,27 @@ class MenuItem:
     order: int = 100
 
 
+def N_(label: str) -> str:
+    """Marks a label for translation without translating it here: the menu template shows ``_(label)``."""
+    return label
+
+
 # Entries whose endpoint is not registered (a feature not installed) are left out.
 CORE_MENU = (
-    MenuItem("Dashboard", "admin.dashboard", access.SELF, 0),
-    MenuItem("Products", "catalogue.index", access.CATALOGUE_VIEW, 10),
-    MenuItem("Buy links", "links.index", access.ANALYTICS_VIEW, 20),
-    MenuItem("Analytics", "analytics.index", access.ANALYTICS_VIEW, 25),
-    MenuItem("Posts", "posts.index", access.PUBLISHING, 30),
-    MenuItem("Inbox", "inbox.index", access.PUBLISHING, 35),
-    MenuItem("Channels", "channels.index", access.SETTINGS_MANAGE, 40),
-    MenuItem("Orders", "orders.index", access.ORDERS_VIEW, 50),
-    MenuItem("Outbox", "outbox.index", access.SETTINGS_MANAGE, 60),
-    MenuItem("Feeds", "feeds.admin", access.SETTINGS_MANAGE, 65),
-    MenuItem("Users", "admin.users", access.USERS_MANAGE, 80),
-    MenuItem("Settings", "admin.settings", access.SETTINGS_MANAGE, 85),
-    MenuItem("Audit log", "admin.audit_log", access.AUDIT_VIEW, 90),
-    MenuItem("API tokens", "admin.tokens", access.SELF, 95),
+    MenuItem(N_("Dashboard"), "admin.dashboard", access.SELF, 0),
+    MenuItem(N_("Products"), "catalogue.index", access.CATALOGUE_VIEW, 10),
+    MenuItem(N_("Buy links"), "links.index", access.ANALYTICS_VIEW, 20),
+    MenuItem(N_("Analytics"), "analytics.index", access.ANALYTICS_VIEW, 25),
+    MenuItem(N_("Posts"), "posts.index", access.PUBLISHING, 30),
+    MenuItem(N_("Inbox"), "inbox.index", access.PUBLISHING, 35),
+    MenuItem(N_("Channels"), "channels.index", access.SETTINGS_MANAGE, 40),
+    MenuItem(N_("Orders"), "orders.index", access.ORDERS_VIEW, 50),
+    MenuItem(N_("Outbox"), "outbox.index", access.SETTINGS_MANAGE, 60),
+    MenuItem(N_("Feeds"), "feeds.admin", access.SETTINGS_MANAGE, 65),
+    MenuItem(N_("Users"), "admin.users", access.USERS_MANAGE, 80),
+    MenuItem(N_("Settings"), "admin.settings", access.SETTINGS_MANAGE, 85),
+    MenuItem(N_("Audit log"), "admin.audit_log", access.AUDIT_VIEW, 90),
+    MenuItem(N_("API tokens"), "admin.tokens", access.SELF, 95),
 )
 
 

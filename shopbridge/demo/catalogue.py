@@ -69,7 +69,7 @@ PRODUCTS: list[DemoProduct] = [
         ["Sky", "White"], ["M", "L"], sold_out={"*"}, background="cool",
     ),
     DemoProduct(
-        "Merino long-sleeve tee", "Shirts", "Alpe", "tshirt", 5900,
+        "Merino long-sleeve tee", "Shirts", "Alpe", "longsleeve", 5900,
         "Fine 17.5-micron merino that keeps you warm in the cold, cool in the sun and fresh for days.",
         ["Charcoal", "Forest"], ["S", "M", "L"], sold_out={"S/Forest"}, background="green",
     ),

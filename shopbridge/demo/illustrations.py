@@ -1,6 +1,6 @@
 """Product illustrations for the demo shop, drawn with Pillow when the demo loads.
 
-The repository ships no binary images: each demo picture is drawn from a few shapes (a T-shirt, a shirt, a
+The repository ships no binary images: each demo picture is drawn from a few shapes (a T-shirt, a long-sleeve tee, a shirt, a
 sneaker, a loafer, a tote, a backpack, a crossbody bag, a mug, a vase, a cushion, a candle) in the variant's
 colour, shaded, on a soft gradient with a blurred floor shadow. Drawing is deterministic, so two loads give
 the same pictures, and it is supersampled (drawn at twice the size, then reduced) for smooth edges.
@@ -106,6 +106,10 @@ def _tee(mask, detail, p, c, w, *, long_sleeves=False, collar=False):
 
 def tshirt(mask, detail, p, c, w):
     _tee(mask, detail, p, c, w)
+
+
+def longsleeve(mask, detail, p, c, w):
+    _tee(mask, detail, p, c, w, long_sleeves=True)
 
 
 def shirt(mask, detail, p, c, w):
@@ -246,7 +250,7 @@ def candle(mask, detail, p, c, w):
 
 
 SHAPES: dict[str, Shape] = {
-    "tshirt": tshirt, "shirt": shirt, "sneaker": sneaker, "loafer": loafer, "tote": tote, "backpack": backpack,
+    "tshirt": tshirt, "longsleeve": longsleeve, "shirt": shirt, "sneaker": sneaker, "loafer": loafer, "tote": tote, "backpack": backpack,
     "crossbody": crossbody, "mug": mug, "vase": vase, "cushion": cushion, "candle": candle,
 }
 

@@ -13,6 +13,7 @@ Everything here is plain data built from the product; templates only render it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext, lazy_gettext
@@ -107,6 +108,29 @@ class Picker:
 
     def stock_of(self, variant: Variant) -> StockState:
         return StockState.of(variant)
+
+    def image_index(self, variant: Variant | None) -> int:
+        """Which picture shows ``variant``: the first whose alt text names one of its option values.
+
+        Images are not tied to variants in the catalogue; the alt text ("Organic tee in navy") is what a
+        shop writes anyway, and it doubles as the link. Without a match, the main image.
+        """
+        if variant is None:
+            return 0
+        values = [str(v).lower() for v in (variant.options or {}).values()]
+        for index, image in enumerate(self.product.images):
+            words = re.findall(r"[\w&-]+", (image.alt or "").lower())
+            text = " ".join(words)
+            if any(re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", text) for value in values if value):
+                return index
+        return 0
+
+    @property
+    def images(self) -> list:
+        """The product's images with the selected variant's picture first."""
+        images = list(self.product.images)
+        first = self.image_index(self.selected)
+        return [images[first]] + images[:first] + images[first + 1:] if images else []
 
     @property
     def list_legend(self) -> str:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlmodel import Session, func, select
 
 from shopbridge.catalogue.models import Category, Image, Product, ProductStatus, Variant
@@ -48,7 +48,8 @@ class PageMeta:
     canonical: str
     og: list[tuple[str, str]] = field(default_factory=list)
     twitter: list[tuple[str, str]] = field(default_factory=list)
-    json_ld: dict[str, Any] | None = None
+    # schema.org items, one <script type="application/ld+json"> each.
+    json_ld: list[dict[str, Any]] = field(default_factory=list)
 
 
 def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -60,12 +61,12 @@ def summary(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     return cut + "…"
 
 
-def _image_size(image: Image, width: int) -> tuple[int, int, int | None]:
-    """The rendition width used for ``width`` and its (width, height)."""
+def _image_size(image: Image, width: int) -> tuple[int, int]:
+    """(width, height) of the rendition served for ``width`` (the original when none is that wide)."""
     chosen = next((s for s in sorted(image.sizes) if s >= width), None)
     if chosen is None:
-        return image.width, image.height, None
-    return chosen, round(image.height * chosen / image.width), chosen
+        return image.width, image.height
+    return chosen, round(image.height * chosen / image.width)
 
 
 def product_url(product: Product, variant: Variant | None = None) -> str:
@@ -78,12 +79,13 @@ def availability(variants: list[Variant]) -> bool:
     return any(v.stock > 0 for v in variants)
 
 
-def product_meta(product: Product, selected: Variant | None, *, variant_in_url: bool = False) -> PageMeta:
+def product_meta(product: Product, selected: Variant | None, *, variant_in_url: bool = False,
+                 picture: Image | None = None) -> PageMeta:
     """Open Graph, Twitter and JSON-LD for a product page showing ``selected``.
 
     ``variant_in_url`` is true when the page was opened with ``?variant=``: the shared URL (``og:url``) then
-    keeps it, so a link to "the blue one in M" unfurls with that variant's price, while the canonical link
-    still names the product page itself.
+    keeps it, so a link to "the blue one in M" unfurls with that variant's price and ``picture``, while the
+    canonical link still names the product page itself.
     """
     site = current_app.config["SHOP_NAME"]
     canonical = product_url(product)
@@ -95,6 +97,7 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
     og: list[tuple[str, str]] = [
         ("og:type", "product"),
         ("og:site_name", site),
+        ("og:locale", og_locale(str(get_locale() or "en"))),
         ("og:title", product.title),
         ("og:description", description),
         ("og:url", page_url),
@@ -106,17 +109,18 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
     ]
     images = [external_image(img) for img in product.images]
     if product.images:
-        main = product.images[0]
-        width, height, _ = _image_size(main, OG_IMAGE_WIDTH)
+        main = picture if (variant_in_url and picture is not None) else product.images[0]
+        shared = external_image(main)
+        width, height = _image_size(main, OG_IMAGE_WIDTH)
         og += [
-            ("og:image", images[0]),
-            ("og:image:secure_url", images[0]) if images[0].startswith("https://") else ("og:image:url", images[0]),
+            ("og:image", shared),
+            ("og:image:secure_url", shared) if shared.startswith("https://") else ("og:image:url", shared),
             ("og:image:type", "image/jpeg" if main.sizes else main.content_type),
             ("og:image:width", str(width)),
             ("og:image:height", str(height)),
             ("og:image:alt", main.alt or product.title),
         ]
-        twitter += [("twitter:image", images[0]), ("twitter:image:alt", main.alt or product.title)]
+        twitter += [("twitter:image", shared), ("twitter:image:alt", main.alt or product.title)]
     if selected is not None:
         price = selected.price
         og += [
@@ -136,7 +140,7 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
             og.append(("og:price:standard_amount", selected.compare_at.plain()))
         if selected.sku:
             og.append(("product:retailer_item_id", selected.sku))
-        twitter += [("twitter:label1", gettext("Price")), ("twitter:data1", f"{price.plain()} {price.currency}")]
+        twitter += [("twitter:label1", gettext("Price")), ("twitter:data1", price.format(str(get_locale() or "en")))]
 
     return PageMeta(
         title=product.title,
@@ -144,7 +148,8 @@ def product_meta(product: Product, selected: Variant | None, *, variant_in_url: 
         canonical=canonical,
         og=og,
         twitter=twitter,
-        json_ld=product_json_ld(product, description=description, images=images, canonical=canonical),
+        json_ld=[product_json_ld(product, description=description, images=images, canonical=canonical),
+                 breadcrumbs_json_ld(product, canonical)],
     )
 
 
@@ -202,12 +207,38 @@ def product_json_ld(product: Product, *, description: str, images: list[str], ca
     return data
 
 
+def breadcrumbs_json_ld(product: Product, canonical: str) -> dict[str, Any]:
+    """Home › Category › Product, which search engines show instead of the bare URL."""
+    trail = [(gettext("Home"), external_url("storefront.home"))]
+    if product.category is not None:
+        trail.append((product.category.name, external_url("storefront.category", slug=product.category.slug)))
+    trail.append((product.title, canonical))
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": n, "name": name, "item": url}
+            for n, (name, url) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def og_locale(code: str) -> str:
+    """Open Graph wants language_TERRITORY ("it_IT"); CLDR's likely subtags fill in the territory."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(code, code)
+    parts = likely.split("_")
+    return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else code
+
+
 def listing_meta(title: str, description: str, endpoint: str, image: Image | None = None, **values: Any) -> PageMeta:
     """Open Graph and a canonical URL for the home page and category pages (``og:type=website``)."""
     canonical = external_url(endpoint, **values)
     og = [
         ("og:type", "website"),
         ("og:site_name", current_app.config["SHOP_NAME"]),
+        ("og:locale", og_locale(str(get_locale() or "en"))),
         ("og:title", title),
         ("og:description", description),
         ("og:url", canonical),
@@ -215,7 +246,7 @@ def listing_meta(title: str, description: str, endpoint: str, image: Image | Non
     twitter = [("twitter:card", "summary_large_image" if image else "summary"), ("twitter:title", title),
                ("twitter:description", description)]
     if image is not None:
-        width, height, _ = _image_size(image, OG_IMAGE_WIDTH)
+        width, height = _image_size(image, OG_IMAGE_WIDTH)
         url = external_image(image)
         og += [("og:image", url), ("og:image:width", str(width)), ("og:image:height", str(height))]
         twitter.append(("twitter:image", url))

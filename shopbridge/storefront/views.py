@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from shopbridge import db
@@ -14,7 +15,10 @@ from shopbridge.catalogue.models import Category, Product, ProductStatus, Varian
 from shopbridge.storefront import bp, picker, seo
 
 FEATURED = 8
+# A product card shows the price, stock and main image: load them with the products, not one query per card.
+_CARD_LOADS = (selectinload(Product.variants), selectinload(Product.images))
 BUY_ENDPOINT = "checkout.buy_now"
+CART_ENDPOINT = "checkout.cart_add"
 
 
 def _page_number() -> int:
@@ -29,6 +33,7 @@ def home():
     # "Featured": the newest active products, those a shopper can buy first.
     newest = session.exec(
         select(Product).where(Product.status == ProductStatus.active)
+        .options(*_CARD_LOADS)
         .order_by(Product.updated_at.desc(), Product.id.desc()).limit(FEATURED * 3)
     ).all()
     featured = sorted(newest, key=lambda p: not p.in_stock)[:FEATURED]
@@ -49,6 +54,7 @@ def _cover(session, category: Category) -> Product | None:
     """The product whose picture stands for a category on the home page: the newest active one with an image."""
     candidates = session.exec(
         select(Product).where(Product.category_id == category.id, Product.status == ProductStatus.active)
+        .options(selectinload(Product.images))
         .order_by(Product.updated_at.desc(), Product.id.desc()).limit(5)
     ).all()
     return next((p for p in candidates if p.images), candidates[0] if candidates else None)
@@ -87,11 +93,13 @@ def product(slug: str):
     requested = request.args.get("variant", type=int)
     choice = picker.build(item, requested)
     variant_in_url = requested is not None and choice.selected is not None and choice.selected.id == requested
-    meta = seo.product_meta(item, choice.selected, variant_in_url=variant_in_url)
+    meta = seo.product_meta(item, choice.selected, variant_in_url=variant_in_url,
+                            picture=choice.images[0] if choice.images else None)
     # Checkout lives in its own blueprint; until it is installed the button says so instead of failing.
     buy_action = url_for(BUY_ENDPOINT) if BUY_ENDPOINT in current_app.view_functions else None
+    cart_action = url_for(CART_ENDPOINT) if buy_action and CART_ENDPOINT in current_app.view_functions else None
     return render_template("storefront/product.html", product=item, picker=choice, meta=meta,
-                           buy_action=buy_action)
+                           buy_action=buy_action, cart_action=cart_action)
 
 
 @bp.get("/sitemap.xml")

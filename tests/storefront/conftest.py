@@ -32,20 +32,29 @@ def tee_variants() -> list[dict]:
 
 @pytest.fixture
 def fake_checkout(app) -> None:
-    """Register ``checkout.buy_now`` the way the checkout feature will: it echoes what the form posted.
+    """A ``checkout.buy_now`` that echoes what the form posted, so tests can see exactly what Buy sends.
 
-    The storefront points its Buy button at that endpoint only when it exists, so this also proves the
-    switch from "Checkout coming soon" to a working button needs no storefront change. Use it before the
-    app's first request, as a real blueprint would be registered.
+    Until the checkout feature is merged, this registers the endpoint the way that feature will (and proves
+    the storefront switches from "Checkout coming soon" to a working button by itself); once it is merged,
+    it stands in for the real view, at the real URL. Use it before the app's first request.
     """
-    bp = Blueprint("checkout", __name__)
 
-    @bp.post("/buy")
     @public
     def buy_now():
         return f"variant={request.form.get('variant_id')} quantity={request.form.get('quantity')}"
 
+    if "checkout.buy_now" in app.view_functions:
+        app.view_functions["checkout.buy_now"] = buy_now
+        return
+    bp = Blueprint("checkout", __name__)
+    bp.add_url_rule("/buy", "buy_now", buy_now, methods=["POST"])
     app.register_blueprint(bp)
+
+
+@pytest.fixture
+def without_checkout(app) -> None:
+    """The app as a shop without the checkout feature installed sees it."""
+    app.view_functions.pop("checkout.buy_now", None)
 
 
 def _parse(response_or_text):
@@ -80,9 +89,9 @@ def add_picture(app, db_session):
     from shopbridge.catalogue.models import Product
     from shopbridge.demo.illustrations import colour, render
 
-    def add(product, colour_name: str = "Sage", kind: str = "tshirt"):
+    def add(product, colour_name: str = "Sage", kind: str = "tshirt", size: int = 1400):
         product = db_session.get(Product, product.id)
-        data = render(kind, colour(colour_name), size=1400)
+        data = render(kind, colour(colour_name), size=size)
         images.add_image(app.config["UPLOAD_DIR"], product, data, sizes=app.config["IMAGE_SIZES"],
                          max_bytes=app.config["MAX_UPLOAD_BYTES"], alt=f"{product.title} in {colour_name}")
         db_session.commit()

@@ -10,8 +10,10 @@ from shopbridge.browser import PHONE
 
 
 @pytest.fixture
-def shop(fake_checkout, product_factory, tee_variants):
+def shop(fake_checkout, product_factory, tee_variants, add_picture):
     product = product_factory(title="Organic tee", slug="organic-tee", variants=tee_variants)
+    add_picture(product, "Sage", size=600)
+    add_picture(product, "Navy", size=600)
     return {v.sku: v.id for v in product.variants}
 
 
@@ -49,7 +51,10 @@ def test_with_javascript_options_pick_the_variant_and_update_price_and_stock(liv
     assert phone.locator("[data-price-now]").inner_text() == "€29.00"
     assert phone.locator("[data-stock]").inner_text() == "In stock"
 
+    main_picture = phone.locator(".product-gallery img").first
+    assert main_picture.get_attribute("alt") == "Organic tee in Sage"
     groups.get_by_text("Navy", exact=True).click()
+    assert main_picture.get_attribute("alt") == "Organic tee in Navy"
     assert phone.locator("[data-price-now]").inner_text() == "€31.00"
     assert phone.locator("[data-stock]").inner_text() == "Only 4 left"
 
@@ -79,5 +84,6 @@ def test_a_buy_link_opens_on_its_variant(live_server, phone, shop):
     assert phone.locator("input[name=option-size]:checked").get_attribute("value") == "L"
     assert phone.locator("input[name=option-colour]:checked").get_attribute("value") == "Navy"
     assert phone.locator("[data-price-now]").inner_text() == "€33.00"
+    assert phone.locator(".product-gallery img").first.get_attribute("alt") == "Organic tee in Navy"
     # Nothing on the page is wider than the phone.
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

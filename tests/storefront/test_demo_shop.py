@@ -72,3 +72,27 @@ def test_demo_images_are_drawn_the_same_every_time():
     for kind in SHAPES:
         assert render(kind, colour("Sage"), size=240) == render(kind, colour("Sage"), size=240)
     assert render("mug", colour("Sage"), size=240) != render("mug", colour("Navy"), size=240)
+
+
+def test_serve_prints_the_addresses_and_demo_logins_and_honours_the_port(tmp_path, monkeypatch):
+    """What `make run` ends with: `shopbridge serve --port $PORT` on the data directory it was given."""
+    import werkzeug.serving
+    from click.testing import CliRunner
+
+    from shopbridge.cli import main
+
+    served = {}
+    monkeypatch.setattr(werkzeug.serving, "run_simple",
+                        lambda host, port, app, **kw: served.update(host=host, port=port, data=app.config["DATA_DIR"]))
+    monkeypatch.setenv("SHOPBRIDGE_DATA_DIR", str(tmp_path / "shop"))
+    result = CliRunner().invoke(main, ["serve", "--port", "5077"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert served == {"host": "127.0.0.1", "port": 5077, "data": str(tmp_path / "shop")}
+    assert "Storefront:  http://127.0.0.1:5077/" in result.output
+    for email, password, _role in DEMO_USERS:
+        assert f"{email} / {password}" in result.output
+
+    monkeypatch.setenv("PORT", "5099")  # as `PORT=5099 make run` leaves it for a bare `shopbridge serve`
+    CliRunner().invoke(main, ["serve"], catch_exceptions=False)
+    assert served["port"] == 5099

@@ -58,6 +58,7 @@ def test_open_graph_has_everything_pinterest_and_facebook_read(client, tee):
     assert og["og:description"] == ["A heavyweight tee in organic cotton. Garment-dyed, relaxed fit."]
     assert og["og:url"] == [f"{BASE}/p/organic-tee"]
     assert og["og:site_name"] == ["Bottega Demo"]
+    assert og["og:locale"] == ["en_US"]
     # Facebook's product object and Pinterest's Product Pins: price as a plain decimal, ISO currency.
     assert og["product:price:amount"] == ["29.00"]
     assert og["product:price:currency"] == ["EUR"]
@@ -100,12 +101,17 @@ def test_twitter_card_and_canonical_link(client, tee, parse):
     assert page.xpath("//link[@rel='canonical']/@href") == [f"{BASE}/p/organic-tee"]
 
 
-def test_a_variant_link_unfurls_with_that_variants_price(client, tee):
+def test_a_variant_link_unfurls_with_that_variants_price_and_picture(client, tee, add_picture):
+    add_picture(tee, "Navy")
     navy = tee.variants[2]
     og, _, _ = extract(client, f"/p/organic-tee?variant={navy.id}")
     assert og["og:url"] == [f"{BASE}/p/organic-tee?variant={navy.id}"]
     assert og["og:price:amount"] == ["31.00"]
     assert og["product:price:amount"] == ["31.00"]
+    assert og["og:image:alt"] == ["Organic cotton T-shirt in Navy"]
+    # Without a variant in the link, the product's main picture.
+    og, _, _ = extract(client, "/p/organic-tee")
+    assert og["og:image:alt"] == ["Organic cotton T-shirt in Sage"]
 
 
 def test_json_ld_product_has_one_offer_per_variant(client, tee):
@@ -133,6 +139,15 @@ def test_json_ld_product_has_one_offer_per_variant(client, tee):
     assert offers["TEE-S-SAGE"]["gtin"] == "8012345670000"
     assert "gtin" not in offers["TEE-S-NAVY"]
     assert offers["TEE-S-SAGE"]["priceSpecification"]["price"] == "35.00"
+
+
+def test_breadcrumbs_and_locale_follow_the_shoppers_language(client, tee):
+    html = client.get("/p/organic-tee?lang=it").get_data(as_text=True)
+    data = extruct.extract(html, base_url=f"{BASE}/p/organic-tee", syntaxes=["opengraph", "json-ld"])
+    assert dict(data["opengraph"][0]["properties"])["og:locale"] == "it_IT"
+    (trail,) = [item for item in data["json-ld"] if item["@type"] == "BreadcrumbList"]
+    assert [(i["position"], i["name"], i["item"]) for i in trail["itemListElement"]] == [
+        (1, "Home", f"{BASE}/"), (2, "Shirts", f"{BASE}/c/shirts"), (3, "Organic cotton T-shirt", f"{BASE}/p/organic-tee")]
 
 
 def test_a_sold_out_product_says_so_everywhere(client, product_factory):

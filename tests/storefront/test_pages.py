@@ -74,7 +74,8 @@ def test_without_a_variant_the_first_one_in_stock_is_chosen_and_bad_ids_fall_bac
         assert parse(response).xpath("//input[@name='variant_id'][@checked]/@value") == [in_stock], url
 
 
-def test_until_checkout_is_installed_the_buy_button_says_it_is_coming(client, product_factory, parse, tee_variants):
+def test_until_checkout_is_installed_the_buy_button_says_it_is_coming(without_checkout, client, product_factory, parse,
+                                                                       tee_variants):
     product_factory(title="Tee", slug="tee", variants=tee_variants)
     page = parse(client.get("/p/tee"))
     form = page.xpath("//form[@data-variant-picker]")[0]
@@ -89,13 +90,28 @@ def test_the_buy_form_posts_variant_and_quantity_to_checkout(app, client, produc
     product = product_factory(title="Tee", slug="tee", variants=tee_variants)
     page = parse(client.get("/p/tee"))
     form = page.xpath("//form[@data-variant-picker]")[0]
-    assert (form.get("method"), form.get("action")) == ("post", "/buy")
+    assert form.get("method") == "post" and form.get("action")
     assert form.xpath(".//input[@name='quantity'][@type='number']/@min") == ["1"]
-    assert form.xpath(".//button[@type='submit']")[0].text_content().strip() == "Buy"
+    assert form.xpath(".//button[@type='submit']")[0].text_content().strip() == "Buy now"
     navy_s = variant_ids(product)["TEE-S-NAVY"]
     token = form.xpath(".//input[@name='csrf_token']/@value")[0]
-    posted = client.post("/buy", data={"csrf_token": token, "variant_id": navy_s, "quantity": 2})
+    posted = client.post(form.get("action"), data={"csrf_token": token, "variant_id": navy_s, "quantity": 2})
     assert posted.get_data(as_text=True) == f"variant={navy_s} quantity=2"
+
+
+def test_the_form_carries_checkouts_nonce_and_cart_button_when_checkout_offers_them(app, client, product_factory,
+                                                                                   parse, fake_checkout):
+    if "checkout.cart_add" not in app.view_functions:  # what the checkout feature provides, until it is merged
+        from shopbridge.access import public
+
+        app.add_url_rule("/cart/add", "checkout.cart_add", public(lambda: "added"), methods=["POST"])
+        app.context_processor(lambda: {"checkout_nonce": lambda: "one-time-nonce"})
+    product_factory(title="Mug", slug="mug")
+    form = parse(client.get("/p/mug")).xpath("//form[@data-variant-picker]")[0]
+    assert form.xpath(".//input[@name='nonce']/@value")[0]
+    cart = form.xpath(".//button[@formaction]")[0]
+    assert cart.text_content().strip() == "Add to cart"
+    assert cart.get("formaction") == app.url_map.bind("localhost").build("checkout.cart_add")
 
 
 def test_a_product_sold_out_in_every_variant_says_so(client, product_factory, parse, text_of):
@@ -120,6 +136,30 @@ def test_drafts_archived_and_unknown_products_get_a_friendly_404(client, product
         assert "We could not find that page" in body
         assert 'href="/"' in body
         assert "noindex" in body
+
+
+def test_other_errors_get_a_page_for_shoppers_and_problem_documents_for_the_api(client, parse):
+    response = client.post("/p/anything")
+    assert response.status_code == 405 and response.mimetype == "text/html"
+    assert parse(response).xpath("//h1")[0].text_content() == "That did not work"
+    italian = client.post("/p/anything?lang=it")
+    assert parse(italian).xpath("//h1")[0].text_content() == "Non ha funzionato"
+
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.mimetype == "application/problem+json"
+    assert client.get("/p/missing", headers={"Accept": "application/json"}).mimetype == "application/problem+json"
+
+
+def test_pages_stay_small_and_load_nothing_from_other_sites(client, product_factory, parse, tee_variants):
+    product_factory(title="Tee", slug="tee", variants=tee_variants)
+    for url in ("/", "/c/shirts", "/p/tee"):
+        response = client.get(url)
+        assert len(response.data) < 30_000, url
+        page = parse(response)
+        assets = page.xpath("//script/@src | //link[@rel='stylesheet']/@href | //img/@src")
+        assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), (url, assets)
+        # The one script is deferred, so it never blocks the page from showing.
+        assert all(s.get("defer") is not None for s in page.xpath("//script[@src]")), url
 
 
 def test_home_shows_new_products_and_categories(client, product_factory, parse):

@@ -21,7 +21,8 @@
         was: input.getAttribute("data-was"),
         state: input.getAttribute("data-stock-state"),
         label: input.getAttribute("data-stock-label"),
-        max: parseInt(input.getAttribute("data-max"), 10) || 0
+        max: parseInt(input.getAttribute("data-max"), 10) || 0,
+        image: input.getAttribute("data-image")
       };
     });
     var page = form.closest("article") || document;
@@ -29,7 +30,8 @@
     var priceBox = page.querySelector("[data-price]");
     var stock = page.querySelector("[data-stock]");
     var quantity = form.querySelector("[data-quantity]");
-    var buy = form.querySelector("[data-buy]");
+    var buyButtons = form.querySelectorAll("[data-buy]");
+    var gallery = page.querySelector(".product-gallery");
 
     function current() {
       return variants.filter(function (v) { return v.input.checked; })[0] || null;
@@ -60,7 +62,13 @@
         quantity.max = Math.max(v.max, 1);
         if (parseInt(quantity.value, 10) > v.max && v.max > 0) quantity.value = v.max;
       }
-      if (buy) buy.disabled = v.state === "out";
+      buyButtons.forEach(function (button) { button.disabled = v.state === "out"; });
+      // Show the picture of the chosen colour first (the server does the same for ?variant= links).
+      var picture = v.image && gallery ? gallery.querySelector('[data-image="' + CSS.escape(v.image) + '"]') : null;
+      if (picture && picture !== gallery.firstElementChild) {
+        picture.removeAttribute("loading");
+        gallery.insertBefore(picture, gallery.firstElementChild);
+      }
       if (window.history && window.history.replaceState) {
         var url = new URL(window.location.href);
         url.searchParams.set("variant", v.id);
