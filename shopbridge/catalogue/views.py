@@ -171,9 +171,9 @@ def edit(product_id: int):
 
 
 def _default_currency() -> str:
-    from shopbridge import settings
+    from shopbridge.admin.shop_settings import effective
 
-    return settings.get(db.session(), "default_currency") or current_app.config["DEFAULT_CURRENCY"]
+    return effective(db.session(), "default_currency")
 
 
 @bp.post("/<int:product_id>/archive")

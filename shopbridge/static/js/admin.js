@@ -58,3 +58,10 @@
     });
   });
 })();
+
+/* After a refused save, take the person straight to the first field that needs fixing. */
+(function () {
+  "use strict";
+  var first = document.querySelector("[aria-invalid=true]");
+  if (first) { first.focus({ preventScroll: false }); }
+})();
