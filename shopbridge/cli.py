@@ -95,7 +95,7 @@ def demo_load() -> None:
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Serve the shop for local use (production uses gunicorn; see docs/deploy.md)."""

@@ -44,3 +44,163 @@ def shopbridge_cli_commands():
 
     :returns: a list of :class:`click.Command` (or groups); each becomes ``shopbridge <name>``.
     """
+
+
+# --- Channels -------------------------------------------------------------------------------------------------
+#
+# A platform plugin declares one or more channel types, then implements the verbs below for them. Each verb
+# receives ``channel`` (a :class:`shopbridge.channels.ChannelContext`); the hooks are "first result wins", so an
+# implementation must return ``None`` for channels of types it does not own:
+#
+#     @hookimpl
+#     def shopbridge_publish_post(channel, content):
+#         if channel.type != "pinterest":
+#             return None
+#         ...
+#
+# Make every HTTP call through ``channel.http`` (dry run, secret masking and retries depend on it) and raise
+# :class:`shopbridge.channels.PlatformError` (or ``RateLimited``/``AuthError``) for failures.
+
+
+@hookspec
+def shopbridge_channel_types():
+    """Declare the channel types this plugin provides.
+
+    Called when the app starts and when the admin lists what can be connected. Results of all plugins are
+    combined; a type name must be unique across plugins.
+
+    :returns: a list of :class:`shopbridge.channels.ChannelType`.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_test_connection(channel):
+    """Check a channel's settings against the platform ("Test connection" in the admin).
+
+    :param channel: the :class:`~shopbridge.channels.ChannelContext` to check.
+    :returns: a :class:`shopbridge.channels.ConnectionCheck` whose ``detail`` tells the shop owner what was found
+        or what to fix; ``None`` for channel types you do not own.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_render_post_text(channel, post, link_url):
+    """Render a post's text for one platform: its length limit, hashtag style and where the link goes.
+
+    Called when the compose form previews a post and again right before publishing. shopbridge's own
+    implementation (``trylast``) fills the caption template, appends hashtags and the link, and trims to the
+    channel type's ``caption_limit`` on a word boundary; implement this hook to do better for your platform
+    (e.g. Instagram captions cannot hold clickable links, so say "link in bio" and leave the URL out).
+
+    :param channel: the target channel.
+    :param post: a mapping with ``caption`` (the template already filled for the product), ``hashtags`` (list of
+        strings without ``#``), ``title`` and ``products`` (list of :class:`~shopbridge.channels.ProductInfo`).
+    :param link_url: the post's tracked buy link for this channel.
+    :returns: the text to publish, or ``None`` to leave it to another implementation.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_publish_post(channel, content):
+    """Publish a shoppable post on the platform.
+
+    Called by the publishing job, possibly more than once for the same post if an earlier attempt crashed or
+    failed transiently: send ``content.idempotency_key`` where the platform supports idempotency keys.
+
+    :param channel: the target channel.
+    :param content: a :class:`shopbridge.channels.PostContent` (text already rendered, tracked link, image URL).
+    :returns: a :class:`shopbridge.channels.PublishResult` with the platform's id for the post.
+    :raises shopbridge.channels.PlatformError: on failure (``transient=True`` to be retried with backoff).
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_update_post(channel, content, remote_id):
+    """Change a published post (its text, link or image) where the platform allows edits.
+
+    :param remote_id: the id :func:`shopbridge_publish_post` returned.
+    :returns: a :class:`~shopbridge.channels.PublishResult`, or ``None`` if your type does not support edits
+        (then the shop is told the edit stays local).
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_delete_post(channel, remote_id):
+    """Delete a published post from the platform.
+
+    :returns: ``True`` once deleted (also when it was already gone), ``None`` for types you do not own.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_sync_catalogue(channel, items):
+    """Send catalogue changes to the platform's product catalogue, one batch per call.
+
+    The framework batches changed variants to at most the channel type's ``catalogue_batch_size`` and debounces
+    bursts of edits; the plugin sends one batch. Items with ``deleted=True`` must be removed from the platform.
+
+    :param items: a list of :class:`shopbridge.channels.CatalogueItem` (``item_id`` is stable across SKU and
+        slug changes: use it as the platform's item id).
+    :returns: a :class:`shopbridge.channels.SyncResult` listing accepted items and per-item errors in words a
+        shop owner understands.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_webhook_challenge(channel, request):
+    """Answer a platform's webhook subscription check (e.g. Meta's ``hub.challenge`` GET).
+
+    :param request: the :class:`shopbridge.channels.InboundRequest`.
+    :returns: a :class:`shopbridge.channels.WebhookResponse`, or ``None`` if this is not your channel or not
+        a challenge.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_parse_webhook(channel, request):
+    """Verify an inbound webhook and turn it into normalised events.
+
+    Called for each POST to the channel's webhook URL, before anything is stored. Verify the signature first
+    (Meta's ``X-Hub-Signature-256``, Telegram's secret token …) and raise
+    :class:`shopbridge.channels.WebhookSignatureError` if it does not match: the request is refused with 403 and
+    nothing is recorded. Events are stored by ``external_id``, so a replayed webhook changes nothing twice.
+
+    :param request: the :class:`shopbridge.channels.InboundRequest`, body as raw bytes.
+    :returns: a list of :class:`shopbridge.channels.InboundEvent` (possibly empty), or ``None`` for channel
+        types you do not own.
+    """
+
+
+@hookspec(firstresult=True)
+def shopbridge_reply(channel, event, reply):
+    """Reply to an inbound comment or message (comment-to-buy, keyword rules, a person in the inbox).
+
+    :param event: the :class:`shopbridge.channels.InboundEvent` being answered.
+    :param reply: a :class:`shopbridge.channels.Reply`; when it carries a ``product`` and ``link_url``, send the
+        richest form the platform has (a product card with a button) and fall back to text with the link.
+    :returns: a :class:`~shopbridge.channels.PublishResult` for the reply, or ``None`` for types you do not own.
+    """
+
+
+@hookspec
+def shopbridge_inbound_event(channel, event, shop):
+    """React to a stored inbound event (after keyword rules ran), e.g. a chat bot's own conversation.
+
+    Called once per new event (never for replays), from a background job. ``shop`` gives access to the public
+    shop services a chat plugin needs (look up products and buy links, create a pending order, create a reply).
+
+    :returns: ``None``.
+    """
+
+
+@hookspec
+def shopbridge_order_event(order, event):
+    """React to an order event (e.g. send a Purchase event to an ads platform's conversions API).
+
+    Called from a background job for ``event`` in ``"created"``, ``"paid"``, ``"refunded"``, ``"cancelled"``,
+    ``"fulfilled"``. ``order`` is a read-only mapping with ``id``, ``status``, ``total`` (Money), ``lines``,
+    ``email`` (only for plugins that need it), ``link_code`` and ``channel``. Errors are recorded and shown; they
+    never block the order.
+
+    :returns: ``None``.
+    """

@@ -25,6 +25,10 @@ from typing import Any
 
 import pytest
 
+from shopbridge.security import use_cheap_hashing_for_tests  # noqa: E402
+
+use_cheap_hashing_for_tests()
+
 PASSWORDS = {"owner": "owner-password-1", "staff": "staff-password-1", "agency": "agency-password-1"}
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, has_request_context
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from shopbridge import audit, settings
@@ -32,7 +33,12 @@ def effective(session: Session, key: str) -> Any:
         cache = g.setdefault("shop_settings", {})
         if key in cache:
             return cache[key]
-    stored = settings.get(session, key)
+    try:
+        stored = settings.get(session, key)
+    except SQLAlchemyError:
+        # Error pages (the database being what failed, say) must still render: the configured value will do.
+        session.rollback()
+        return current_app.config[SHOP_SETTINGS[key]]
     value = stored if stored not in (None, "") else current_app.config[SHOP_SETTINGS[key]]
     if has_request_context():
         g.shop_settings[key] = value
