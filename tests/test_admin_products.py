@@ -302,3 +302,13 @@ def test_the_service_is_the_only_writer_of_images(app, product_factory, db_sessi
                            store)
     assert refused.value.as_dict() == {"images.1": "x.gif: the file is not an image we can read (JPEG, PNG or WebP)"}
     assert db_session.exec(select(Image)).all() == []
+
+
+def test_the_products_admin_speaks_italian(client, staff, product_factory):
+    product_factory(title="Camicia di lino", slug="camicia", variants=[
+        {"sku": "CAM-S", "price_minor": 4990, "currency": "EUR", "stock": 2, "options": {"Taglia": "S"}},
+        {"sku": "CAM-M", "price_minor": 4990, "currency": "EUR", "stock": 0, "options": {"Taglia": "M"}}])
+    page = text(client.get("/admin/products?lang=it"))
+    assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90 €" in page and "2 disponibili" in page
+    form = text(client.get("/admin/products/new"))  # the choice is remembered
+    assert "Varianti, prezzi e magazzino" in form and "Aggiungi una variante" in form
