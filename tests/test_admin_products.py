@@ -309,6 +309,6 @@ def test_the_products_admin_speaks_italian(client, staff, product_factory):
         {"sku": "CAM-S", "price_minor": 4990, "currency": "EUR", "stock": 2, "options": {"Taglia": "S"}},
         {"sku": "CAM-M", "price_minor": 4990, "currency": "EUR", "stock": 0, "options": {"Taglia": "M"}}])
     page = text(client.get("/admin/products?lang=it"))
-    assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90 €" in page and "2 disponibili" in page
+    assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90\xa0€" in page and "2 disponibili" in page
     form = text(client.get("/admin/products/new"))  # the choice is remembered
     assert "Varianti, prezzi e magazzino" in form and "Aggiungi una variante" in form
