@@ -312,3 +312,18 @@ def test_the_products_admin_speaks_italian(client, staff, product_factory):
     assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90\xa0€" in page and "2 disponibili" in page
     form = text(client.get("/admin/products/new"))  # the choice is remembered
     assert "Varianti, prezzi e magazzino" in form and "Aggiungi una variante" in form
+
+
+def test_a_save_racing_another_for_the_same_sku_is_refused_cleanly(app, client, staff, product_factory,
+                                                                    monkeypatch):
+    """Two people save at the same instant: validation passed for both, the database's unique index decides."""
+    product_factory(title="Linen shirt", slug="linen-shirt", variants=[
+        {"sku": "LIN-M", "price_minor": 4900, "currency": "EUR", "stock": 5}])
+    before = catalogue_state(app)
+    monkeypatch.setattr(service, "validate", lambda *args, **kwargs: [])  # as if checked before the other commit
+    form = product_form(staff.csrf(), title="Other shirt", variants=[{"sku": "LIN-M", "price": "10", "stock": "1"}])
+    form["images"] = [_upload(png(300, 300), "photo.png")]
+    response = client.post("/admin/products/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 409
+    assert "Someone saved a product with the same SKU or web address a moment ago." in text(response)
+    assert catalogue_state(app) == before  # and the photo written during the attempt is gone again
