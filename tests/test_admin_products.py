@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 
 import pytest
 from admin_helpers import catalogue_state, errors_for, input_value, product_form, text
@@ -45,6 +47,16 @@ def _noisy_png(side: int) -> bytes:
     buffer = io.BytesIO()
     PILImage.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _bomb(width: int, height: int) -> bytes:
+    """A tiny PNG that claims to be huge: refused from its header, before a byte of it is decoded."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
+        chunk(b"IEND", b"")
 
 
 def _upload(data: bytes, name: str):
@@ -170,6 +182,7 @@ def test_photos_are_reordered_and_removed(app, client, staff, product_factory):
     ("oversized", lambda: _noisy_png(500), "the limit is"),
     ("not an image", lambda: b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n", "not an image we can read"),
     ("too small", lambda: png(60, 80), "it needs at least 100 pixels a side"),
+    ("too many pixels", lambda: _bomb(8000, 7000), "the image is 8000×7000 pixels; the limit is 50 megapixels"),
 ])
 def test_a_bad_photo_is_refused_and_nothing_is_saved(app, client, staff, name, data, wrong):
     payload = data()
