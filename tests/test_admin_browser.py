@@ -63,10 +63,18 @@ def test_owner_creates_a_product_with_a_photo_and_a_shopper_sees_it_on_a_phone(
     desktop.fill("#variants-0-compare_at", "29.00")
     desktop.fill("#variants-0-stock", "3")
     desktop.set_input_files("#images", files=[{"name": "earrings.png", "mimeType": "image/png", "buffer": photo}])
+    # A second colour: the row is added in the page, so the chosen photo stays chosen.
+    desktop.get_by_role("button", name="Add a variant").click()
+    desktop.fill("#variants-1-option1", "Green")
+    desktop.fill("#variants-1-sku", "SGE-GREEN")
+    desktop.fill("#variants-1-price", "24.50")
+    desktop.fill("#variants-1-stock", "0")
+    assert desktop.locator(".variant-row legend").all_inner_texts() == ["Variant 1", "Variant 2"]
     desktop.get_by_role("button", name="Create product").click()
     desktop.wait_for_url("**/admin/products/*")
     assert "Saved “Sea glass earrings”" in desktop.inner_text(".flashes")
     assert desktop.locator(".image-item img").count() == 1
+    assert desktop.input_value("#variants-1-sku") == "SGE-GREEN"
     desktop.screenshot(path=str(DOCS_IMG / "admin-product-edit.png"), full_page=True)
 
     desktop.goto(live_server.url + "/admin/products")
