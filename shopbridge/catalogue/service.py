@@ -32,6 +32,9 @@ MAX_PRICE_MINOR = 10**11  # a billion in major units: anything above is a typo, 
 class FieldError:
     field: str
     message: str
+    #: ``"conflict"`` when the input is fine on its own but clashes with what the catalogue already holds (a
+    #: slug or SKU taken by another product); ``"invalid"`` otherwise. The API answers 409 vs 422 by it.
+    code: str = "invalid"
 
 
 class CatalogueError(ValueError):
@@ -129,7 +132,7 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
     else:
         clash = session.exec(select(Product.id).where(Product.slug == slug)).first()
         if clash is not None and (product is None or clash != product.id):
-            errors.append(FieldError("slug", f"“{slug}” is already used by another product"))
+            errors.append(FieldError("slug", f"“{slug}” is already used by another product", "conflict"))
 
     if data.status not in {s.value for s in ProductStatus}:
         errors.append(FieldError("status", "must be draft, active or archived"))
@@ -152,9 +155,11 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
             seen_skus[sku.upper()] = i
             owner = session.exec(select(Variant.id).where(func.upper(Variant.sku) == sku.upper())).first()
             if owner is not None and owner not in own_variant_ids:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product",
+                                         "conflict"))
             elif owner is not None and v.id is not None and owner != v.id:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant",
+                                         "conflict"))
         if v.id is not None and v.id not in own_variant_ids:
             errors.append(FieldError(f"{path}.id", "is not a variant of this product"))
 
@@ -291,6 +296,71 @@ def input_from_product(product: Product) -> ProductInput:
             for v in product.variants
         ],
     )
+
+
+def _relative_errors(errors: list[FieldError], index: int) -> list[FieldError]:
+    """Re-root ``variants.{index}.x`` errors at the variant (``x``), for callers that edit one variant."""
+    prefix = f"variants.{index}."
+    relative = []
+    for e in errors:
+        if e.field.startswith(prefix):
+            relative.append(FieldError(e.field[len(prefix):], e.message, e.code))
+        elif e.field == "variants":  # the only product-wide variant rule: one currency per product
+            relative.append(FieldError("currency", e.message, e.code))
+        else:
+            relative.append(e)
+    return relative
+
+
+def _save_variant(session: Session, product: Product, data: ProductInput, index: int, user: User | None,
+                  action: str) -> Variant:
+    """Validate ``data`` as a whole product (so every catalogue rule applies) and save it; errors are
+    reported relative to the variant at ``index``."""
+    errors = validate(session, data, product)
+    if errors:
+        raise CatalogueError(_relative_errors(errors, index))
+    before = _snapshot(product)
+    _apply(session, product, data)
+    session.add(product)
+    session.flush()
+    variant = product.variants[index]
+    after = _snapshot(product)
+    audit.record(session, user, action, variant,
+                 {"product_id": product.id, **audit.diff({"variant": before["variants"][index:index + 1]},
+                                                         {"variant": after["variants"][index:index + 1]})})
+    return variant
+
+
+def add_variant(session: Session, product: Product, data: VariantInput, user: User | None = None) -> Variant:
+    """Add one variant to ``product`` with the same rules as a full product save.
+
+    Raises :class:`CatalogueError` with field paths relative to the variant (``sku``, ``price_minor``).
+    """
+    full = input_from_product(product)
+    data.id = None
+    full.variants.append(data)
+    return _save_variant(session, product, full, len(full.variants) - 1, user, "variant.create")
+
+
+VARIANT_FIELDS = ("sku", "price_minor", "compare_at_minor", "currency", "stock", "options", "gtin")
+
+
+def update_variant(session: Session, variant: Variant, changes: dict[str, Any],
+                   user: User | None = None) -> Variant:
+    """Change some fields of one variant (``changes`` maps names in :data:`VARIANT_FIELDS` to new values).
+
+    Fields not named keep their value, so a stock sync can send ``{"stock": 3}`` alone. The whole product is
+    re-validated; errors come back relative to the variant.
+    """
+    unknown = set(changes) - set(VARIANT_FIELDS)
+    if unknown:
+        raise CatalogueError([FieldError(name, "is not a variant field") for name in sorted(unknown)])
+    product = variant.product
+    full = input_from_product(product)
+    index = next(i for i, v in enumerate(full.variants) if v.id == variant.id)
+    for name, value in changes.items():
+        setattr(full.variants[index], name, value)
+    return _save_variant(session, product, full, index, user, "variant.update")
 
 
 def get_by_slug(session: Session, slug: str) -> Product | None:
@@ -492,5 +562,6 @@ __all__ = [
     "CatalogueError", "FieldError", "ProductInput", "VariantInput", "Page", "archive_product", "create_product",
     "update_product", "set_status", "validate", "search_products", "slugify", "get_by_slug", "input_from_product",
     "categories_in_use", "get_or_create_category", "gtin_is_valid", "Upload", "ImageStore", "check_images",
-    "add_images", "discard_image_files", "remove_image", "move_image", "import_products",
+    "add_images", "discard_image_files", "remove_image", "move_image", "import_products", "add_variant",
+    "update_variant", "VARIANT_FIELDS",
 ]
