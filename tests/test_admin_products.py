@@ -338,5 +338,7 @@ def test_a_save_racing_another_for_the_same_sku_is_refused_cleanly(app, client, 
     form["images"] = [_upload(png(300, 300), "photo.png")]
     response = client.post("/admin/products/new", data=form, content_type="multipart/form-data")
     assert response.status_code == 409
-    assert "Someone saved a product with the same SKU or web address a moment ago." in text(response)
+    page = text(response)
+    assert "Someone saved a product with the same SKU or web address a moment ago." in page
+    assert "<h1>New product" in page and "Archive product" not in page  # still the form for a new product
     assert catalogue_state(app) == before  # and the photo written during the attempt is gone again

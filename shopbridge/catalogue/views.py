@@ -136,6 +136,7 @@ def _save(form: ProductForm, product: Product | None):
         return _render_form(form, product, 400)
 
     stored: list[Image] = []
+    existing = product  # after a rollback a new product's object is gone; only an existing one can be shown
     try:
         if product is None:
             product = service.create_product(session, data, current_user)
@@ -147,13 +148,13 @@ def _save(form: ProductForm, product: Product | None):
         session.rollback()
         service.discard_image_files(_store(), stored)
         form.show_errors(exc.errors, rows)
-        return _render_form(form, None if product is None or product.id is None else product, 400)
+        return _render_form(form, existing, 400)
     except IntegrityError:  # the database's unique SKU/slug caught what a concurrent save slipped past validate()
         session.rollback()
         service.discard_image_files(_store(), stored)
         form.general_errors.append(_("Someone saved a product with the same SKU or web address a moment ago. "
                                      "Check them and save again."))
-        return _render_form(form, None if product is None or product.id is None else product, 409)
+        return _render_form(form, existing, 409)
     except BaseException:
         session.rollback()
         service.discard_image_files(_store(), stored)
