@@ -155,6 +155,14 @@ def test_archive_takes_a_product_out_of_the_shop_and_restore_brings_it_back_as_a
     client.post(f"/admin/products/{product.id}/restore", data={"csrf_token": csrf})
     assert _product(app, "linen-shirt").status == ProductStatus.draft
 
+    # A stale tab's second "restore" on a product that is active again does not demote it.
+    with Session(engine(app)) as session:
+        live = session.get(Product, product.id)
+        service.set_status(session, live, ProductStatus.active)
+        session.commit()
+    client.post(f"/admin/products/{product.id}/restore", data={"csrf_token": csrf})
+    assert _product(app, "linen-shirt").status == ProductStatus.active
+
 
 def test_photos_are_reordered_and_removed(app, client, staff, product_factory):
     product = product_factory(title="Linen shirt", slug="linen-shirt")

@@ -198,6 +198,8 @@ def _default_currency() -> str:
 def archive(product_id: int):
     product = _product_or_404(product_id)
     session = db.session()
+    if product.status == ProductStatus.archived:  # a second click (or a stale tab) changes nothing
+        return redirect(url_for("catalogue.edit", product_id=product.id))
     service.archive_product(session, product, current_user)
     session.commit()
     flash(_("Archived “%(title)s”: it is no longer in the shop.", title=product.title))
@@ -209,6 +211,8 @@ def archive(product_id: int):
 def restore(product_id: int):
     product = _product_or_404(product_id)
     session = db.session()
+    if product.status != ProductStatus.archived:  # e.g. a second click: never demote an active product
+        return redirect(url_for("catalogue.edit", product_id=product.id))
     # Back as a draft, not straight into the shop: an archived product is usually worth a look before selling.
     service.set_status(session, product, ProductStatus.draft, current_user)
     session.commit()
