@@ -350,3 +350,19 @@ def test_a_save_racing_another_for_the_same_sku_is_refused_cleanly(app, client, 
     assert "Someone saved a product with the same SKU or web address a moment ago." in page
     assert "<h1>New product" in page and "Archive product" not in page  # still the form for a new product
     assert catalogue_state(app) == before  # and the photo written during the attempt is gone again
+
+
+def test_options_the_form_does_not_show_survive_an_edit(app, client, staff, product_factory):
+    """A product given four options through the API or CSV keeps the fourth when edited in the admin."""
+    options = {"Size": "M", "Colour": "Blue", "Fit": "Slim", "Sleeve": "Long"}
+    product = product_factory(title="Shirt", slug="shirt", variants=[
+        {"sku": "SH-1", "price_minor": 4900, "currency": "EUR", "stock": 5, "options": options}])
+    page = text(client.get(f"/admin/products/{product.id}"))
+    assert input_value(page, "option3_name") == "Fit"
+    form = product_form(staff.csrf(), title="Shirt", option1_name="Size", option2_name="Colour",
+                        option3_name="Fit", variants=[{"id": str(product.variants[0].id), "option1": "L",
+                                                       "option2": "Blue", "option3": "Slim", "sku": "SH-1",
+                                                       "price": "49", "stock": "5"}])
+    assert client.post(f"/admin/products/{product.id}", data=form).status_code == 302
+    assert _product(app, "shirt").variants[0].options == {"Size": "L", "Colour": "Blue", "Fit": "Slim",
+                                                          "Sleeve": "Long"}

@@ -34,7 +34,13 @@ from sqlmodel import select
 from shopbridge import db
 from shopbridge.access import CATALOGUE_EDIT, CATALOGUE_VIEW, requires
 from shopbridge.catalogue import csv_io, service
-from shopbridge.catalogue.forms import COMMON_CURRENCIES, ConfirmImportForm, ImportForm, ProductForm
+from shopbridge.catalogue.forms import (
+    COMMON_CURRENCIES,
+    OPTION_SLOTS,
+    ConfirmImportForm,
+    ImportForm,
+    ProductForm,
+)
 from shopbridge.catalogue.models import Category, Image, Product, ProductStatus
 from shopbridge.catalogue.service import CatalogueError, ImageStore, Upload
 
@@ -122,10 +128,24 @@ def _uploads(form: ProductForm) -> list[Upload]:
     return [Upload(data=f.read(), filename=os.path.basename(f.filename)) for f in files]
 
 
+def _keep_unshown_options(product: Product, data) -> None:
+    """Options beyond the form's three slots (set through the API or CSV) survive an edit in the admin."""
+    unshown = ProductForm.option_names(product)[OPTION_SLOTS:]
+    if not unshown:
+        return
+    by_id = {v.id: v for v in product.variants}
+    for variant in data.variants:
+        old = by_id.get(variant.id)
+        if old is not None:
+            variant.options.update({k: old.options[k] for k in unshown if k in old.options})
+
+
 def _save(form: ProductForm, product: Product | None):
     """Validate everything, then write in one transaction; on any refusal re-render and change nothing."""
     session = db.session()
     data, errors, rows = form.to_input()
+    if product is not None:
+        _keep_unshown_options(product, data)
     uploads = _uploads(form)
     errors += service.validate(session, data, product)
     errors += service.check_images(uploads, _store())
