@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Both cores: the suite is mostly waiting on browsers, servers and databases.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 export SHOPBRIDGE_DATA_DIR ?= $(CURDIR)/instance
 PLUGIN_DIRS := $(wildcard plugins/*/pyproject.toml)
 PLUGIN_EDITABLES := $(foreach p,$(PLUGIN_DIRS),-e $(dir $(p)))
@@ -32,7 +34,7 @@ run: translations
 	PORT=$(PORT) $(BIN)/shopbridge serve --port $(PORT)
 
 test: $(VENV)/.installed-test translations
-	$(BIN)/ruff check shopbridge tests $(wildcard plugins bench)
+	$(BIN)/ruff check $(wildcard shopbridge tests plugins bench)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test translations

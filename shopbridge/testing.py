@@ -34,7 +34,33 @@ PASSWORDS = {"owner": "owner-password-1", "staff": "staff-password-1", "agency":
 
 
 def _test_database_url() -> str | None:
-    return os.environ.get("SHOPBRIDGE_TEST_DATABASE_URL") or None
+    """The server database the tests use, if any: one database per pytest-xdist worker, created on demand."""
+    url = os.environ.get("SHOPBRIDGE_TEST_DATABASE_URL") or None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        from sqlalchemy.engine import make_url
+
+        base = make_url(url)
+        url = base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+    return url
+
+
+def _create_database(url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from shopbridge.db import make_engine
+
+    target = make_url(url)
+    if target.get_backend_name() != "postgresql":
+        return
+    admin = make_engine(target.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +70,7 @@ def _migrated_template(tmp_path_factory) -> Path | None:
 
     url = _test_database_url()
     if url:
+        _create_database(url)
         engine = make_engine(url)
         migrate.upgrade(engine)
         engine.dispose()

@@ -215,3 +215,16 @@ def test_garbage_never_breaks_the_api(api, shirt, body, target):
     if response.status_code >= 400:
         assert response.mimetype == PROBLEM_MIMETYPE
         assert all(set(e) == {"field", "message"} for e in response.json.get("errors", []))
+
+
+def test_large_prices_are_kept_and_absurd_stock_is_refused_on_every_database(client, auth):
+    # PostgreSQL's 32-bit integer once turned a €50 million price into a 500; SQLite had hidden it.
+    headers = {"Authorization": f"Bearer {auth.token('owner')}"}
+    big = client.post("/api/v1/products", headers=headers, json={
+        "title": "Yacht", "variants": [{"sku": "YACHT-1", "price_minor": 5_000_000_000, "currency": "EUR", "stock": 1}]})
+    assert big.status_code == 201
+    absurd = client.post("/api/v1/products", headers=headers, json={
+        "title": "Pins", "variants": [{"sku": "PIN-1", "price_minor": 50, "currency": "EUR", "stock": 5_000_000_000}]})
+    assert absurd.status_code == 422
+    assert absurd.get_json()["errors"] == [{"field": "variants.0.stock",
+                                            "message": "is implausibly large (at most 1,000,000,000)"}]

@@ -17,10 +17,9 @@ from babel.numbers import list_currencies
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, missing, validate
 
 from shopbridge.catalogue.models import ProductStatus
-from shopbridge.catalogue.service import MAX_PRICE_MINOR, SKU_RE, SLUG_RE
+from shopbridge.catalogue.service import MAX_PRICE_MINOR, MAX_STOCK, SKU_RE, SLUG_RE
 
 CURRENCIES = sorted(c for c in list_currencies() if len(c) == 3 and c.isalpha() and c.isupper())
-MAX_STOCK = 10**9
 STATUSES = [s.value for s in ProductStatus]
 
 WHOLE = "must be a whole number"
@@ -51,7 +50,7 @@ class Bounded(validate.Range):
         if self.min is not None and value < self.min:
             raise ValidationError("cannot be negative" if self.min == 0 else f"must be at least {self.min}")
         if self.max is not None and value > self.max:
-            raise ValidationError(f"is implausibly large (at most {self.max})")
+            raise ValidationError(f"is implausibly large (at most {self.max:,})")
         return value
 
 

@@ -75,8 +75,9 @@ class Variant(SQLModel, table=True):
     sku: str = Field(max_length=64, unique=True, index=True)
     # e.g. {"size": "M", "colour": "Blue"}; order of keys is the order options are shown in.
     options: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
-    price_minor: int = Field(ge=0)
-    compare_at_minor: int | None = Field(default=None, ge=0)
+    # 64-bit: a 32-bit column tops out at 21 million euros in cents, and PostgreSQL refuses what SQLite keeps.
+    price_minor: int = Field(ge=0, sa_type=sa.BigInteger)
+    compare_at_minor: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
     stock: int = Field(default=0, ge=0)
     gtin: str | None = Field(default=None, max_length=14)

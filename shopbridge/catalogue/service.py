@@ -26,6 +26,7 @@ from shopbridge.db import utcnow
 from shopbridge.money import MoneyError, normalise_currency
 
 MAX_PRICE_MINOR = 10**11  # a billion in major units: anything above is a typo, not a price
+MAX_STOCK = 10**9  # also keeps stock inside every database's 32-bit integer
 
 
 @dataclass
@@ -170,7 +171,9 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
         if compare is not None and price is not None and compare and compare <= price:
             errors.append(FieldError(f"{path}.compare_at_minor", "must be higher than the price (it is the "
                                      "“was” price shown struck through)"))
-        _whole_number(v.stock, f"{path}.stock", errors)
+        stock = _whole_number(v.stock, f"{path}.stock", errors)
+        if stock is not None and stock > MAX_STOCK:
+            errors.append(FieldError(f"{path}.stock", f"is implausibly large (at most {MAX_STOCK:,})"))
         try:
             normalise_currency(v.currency)
         except MoneyError as exc:
