@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,13 @@ from shopbridge.catalogue import service
 from shopbridge.db import session_scope
 from shopbridge.testing import PASSWORDS, make_product
 
-DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
-SHOTS = Path("/tmp/admin-shots")
+# Screenshots for the README are written only when asked for (`SHOPBRIDGE_SCREENSHOTS=docs/img make test`), so
+# that an ordinary test run never leaves changed binary files in the working tree.
+SCREENSHOTS = os.environ.get("SHOPBRIDGE_SCREENSHOTS")
+
+
+def _shots(tmp_path) -> Path:
+    return Path(SCREENSHOTS).resolve() if SCREENSHOTS else tmp_path
 
 
 def _stock_the_shop(app) -> None:
@@ -63,15 +69,23 @@ def test_owner_creates_a_product_with_a_photo_and_a_shopper_sees_it_on_a_phone(
     desktop.fill("#variants-0-compare_at", "29.00")
     desktop.fill("#variants-0-stock", "3")
     desktop.set_input_files("#images", files=[{"name": "earrings.png", "mimeType": "image/png", "buffer": photo}])
+    # A second colour: the row is added in the page, so the chosen photo stays chosen.
+    desktop.get_by_role("button", name="Add a variant").click()
+    desktop.fill("#variants-1-option1", "Green")
+    desktop.fill("#variants-1-sku", "SGE-GREEN")
+    desktop.fill("#variants-1-price", "24.50")
+    desktop.fill("#variants-1-stock", "0")
+    assert desktop.locator(".variant-row legend").all_inner_texts() == ["Variant 1", "Variant 2"]
     desktop.get_by_role("button", name="Create product").click()
     desktop.wait_for_url("**/admin/products/*")
     assert "Saved “Sea glass earrings”" in desktop.inner_text(".flashes")
     assert desktop.locator(".image-item img").count() == 1
-    desktop.screenshot(path=str(DOCS_IMG / "admin-product-edit.png"), full_page=True)
+    assert desktop.input_value("#variants-1-sku") == "SGE-GREEN"
+    desktop.screenshot(path=str(_shots(tmp_path) / "admin-product-edit.png"), full_page=True)
 
     desktop.goto(live_server.url + "/admin/products")
     assert desktop.locator(".product-row").count() == 5
-    desktop.screenshot(path=str(DOCS_IMG / "admin-products.png"), full_page=True)
+    desktop.screenshot(path=str(_shots(tmp_path) / "admin-products.png"), full_page=True)
 
     # A shopper opens the product page on a phone: title, price and photo are there.
     phone.goto(live_server.url + "/p/sea-glass-earrings")
@@ -96,4 +110,6 @@ def test_the_products_admin_fits_a_phone(app, live_server, phone, users, tmp_pat
         phone.goto(live_server.url + path)
         # Nothing sticks out sideways: the page is exactly as wide as the phone.
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
-        phone.screenshot(path=str(SHOTS / (path.strip("/").replace("/", "-") + ".png")), full_page=True)
+        phone.screenshot(path=str(tmp_path / (path.strip("/").replace("/", "-") + ".png")), full_page=True)
+    phone.goto(live_server.url + "/admin/products")
+    phone.screenshot(path=str(_shots(tmp_path) / "admin-products-phone.png"))

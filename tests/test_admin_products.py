@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import struct
+import zlib
 
 import pytest
 from admin_helpers import catalogue_state, errors_for, input_value, product_form, text
@@ -45,6 +47,16 @@ def _noisy_png(side: int) -> bytes:
     buffer = io.BytesIO()
     PILImage.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _bomb(width: int, height: int) -> bytes:
+    """A tiny PNG that claims to be huge: refused from its header, before a byte of it is decoded."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + \
+        chunk(b"IEND", b"")
 
 
 def _upload(data: bytes, name: str):
@@ -143,6 +155,14 @@ def test_archive_takes_a_product_out_of_the_shop_and_restore_brings_it_back_as_a
     client.post(f"/admin/products/{product.id}/restore", data={"csrf_token": csrf})
     assert _product(app, "linen-shirt").status == ProductStatus.draft
 
+    # A stale tab's second "restore" on a product that is active again does not demote it.
+    with Session(engine(app)) as session:
+        live = session.get(Product, product.id)
+        service.set_status(session, live, ProductStatus.active)
+        session.commit()
+    client.post(f"/admin/products/{product.id}/restore", data={"csrf_token": csrf})
+    assert _product(app, "linen-shirt").status == ProductStatus.active
+
 
 def test_photos_are_reordered_and_removed(app, client, staff, product_factory):
     product = product_factory(title="Linen shirt", slug="linen-shirt")
@@ -170,6 +190,7 @@ def test_photos_are_reordered_and_removed(app, client, staff, product_factory):
     ("oversized", lambda: _noisy_png(500), "the limit is"),
     ("not an image", lambda: b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n", "not an image we can read"),
     ("too small", lambda: png(60, 80), "it needs at least 100 pixels a side"),
+    ("too many pixels", lambda: _bomb(8000, 7000), "the image is 8000×7000 pixels; the limit is 50 megapixels"),
 ])
 def test_a_bad_photo_is_refused_and_nothing_is_saved(app, client, staff, name, data, wrong):
     payload = data()
@@ -302,3 +323,46 @@ def test_the_service_is_the_only_writer_of_images(app, product_factory, db_sessi
                            store)
     assert refused.value.as_dict() == {"images.1": "x.gif: the file is not an image we can read (JPEG, PNG or WebP)"}
     assert db_session.exec(select(Image)).all() == []
+
+
+def test_the_products_admin_speaks_italian(client, staff, product_factory):
+    product_factory(title="Camicia di lino", slug="camicia", variants=[
+        {"sku": "CAM-S", "price_minor": 4990, "currency": "EUR", "stock": 2, "options": {"Taglia": "S"}},
+        {"sku": "CAM-M", "price_minor": 4990, "currency": "EUR", "stock": 0, "options": {"Taglia": "M"}}])
+    page = text(client.get("/admin/products?lang=it"))
+    assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90\xa0€" in page and "2 disponibili" in page
+    form = text(client.get("/admin/products/new"))  # the choice is remembered
+    assert "Varianti, prezzi e magazzino" in form and "Aggiungi una variante" in form
+
+
+def test_a_save_racing_another_for_the_same_sku_is_refused_cleanly(app, client, staff, product_factory,
+                                                                    monkeypatch):
+    """Two people save at the same instant: validation passed for both, the database's unique index decides."""
+    product_factory(title="Linen shirt", slug="linen-shirt", variants=[
+        {"sku": "LIN-M", "price_minor": 4900, "currency": "EUR", "stock": 5}])
+    before = catalogue_state(app)
+    monkeypatch.setattr(service, "validate", lambda *args, **kwargs: [])  # as if checked before the other commit
+    form = product_form(staff.csrf(), title="Other shirt", variants=[{"sku": "LIN-M", "price": "10", "stock": "1"}])
+    form["images"] = [_upload(png(300, 300), "photo.png")]
+    response = client.post("/admin/products/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 409
+    page = text(response)
+    assert "Someone saved a product with the same SKU or web address a moment ago." in page
+    assert "<h1>New product" in page and "Archive product" not in page  # still the form for a new product
+    assert catalogue_state(app) == before  # and the photo written during the attempt is gone again
+
+
+def test_options_the_form_does_not_show_survive_an_edit(app, client, staff, product_factory):
+    """A product given four options through the API or CSV keeps the fourth when edited in the admin."""
+    options = {"Size": "M", "Colour": "Blue", "Fit": "Slim", "Sleeve": "Long"}
+    product = product_factory(title="Shirt", slug="shirt", variants=[
+        {"sku": "SH-1", "price_minor": 4900, "currency": "EUR", "stock": 5, "options": options}])
+    page = text(client.get(f"/admin/products/{product.id}"))
+    assert input_value(page, "option3_name") == "Fit"
+    form = product_form(staff.csrf(), title="Shirt", option1_name="Size", option2_name="Colour",
+                        option3_name="Fit", variants=[{"id": str(product.variants[0].id), "option1": "L",
+                                                       "option2": "Blue", "option3": "Slim", "sku": "SH-1",
+                                                       "price": "49", "stock": "5"}])
+    assert client.post(f"/admin/products/{product.id}", data=form).status_code == 302
+    assert _product(app, "shirt").variants[0].options == {"Size": "L", "Colour": "Blue", "Fit": "Slim",
+                                                          "Sleeve": "Long"}

@@ -79,13 +79,17 @@ class ProductForm(FlaskForm):
     # --- from and to the service's shapes ------------------------------------------------------------------
 
     @staticmethod
-    def data_from_product(product: Product) -> dict[str, Any]:
-        """Initial form data for editing ``product``: prices back as decimals, options split into slots."""
+    def option_names(product: Product) -> list[str]:
+        """The product's option names in the order they first appear; the form shows the first three."""
         names: list[str] = []
         for v in product.variants:
-            for name in v.options:
-                if name not in names:
-                    names.append(name)
+            names.extend(n for n in v.options if n not in names)
+        return names
+
+    @staticmethod
+    def data_from_product(product: Product) -> dict[str, Any]:
+        """Initial form data for editing ``product``: prices back as decimals, options split into slots."""
+        names = ProductForm.option_names(product)
         rows = []
         for v in product.variants:
             row = {"id": str(v.id), "sku": v.sku, "price": Money(v.price_minor, v.currency).plain(),

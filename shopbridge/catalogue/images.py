@@ -50,7 +50,8 @@ def _open(data: bytes, max_bytes: int) -> PILImage.Image:
             raise ImageError(f"{fmt} images are not accepted; use JPEG, PNG or WebP")
         image = PILImage.open(io.BytesIO(data))
         if image.width * image.height > MAX_PIXELS:
-            raise ImageError("the image has too many pixels")
+            raise ImageError(f"the image is {image.width}×{image.height} pixels; the limit is "
+                             f"{MAX_PIXELS // 1_000_000} megapixels")
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, PILImage.DecompressionBombError):
         raise ImageError("the file is not an image we can read (JPEG, PNG or WebP)") from None

@@ -27,12 +27,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
 from shopbridge import db
 from shopbridge.access import CATALOGUE_EDIT, CATALOGUE_VIEW, requires
 from shopbridge.catalogue import csv_io, service
-from shopbridge.catalogue.forms import COMMON_CURRENCIES, ConfirmImportForm, ImportForm, ProductForm
+from shopbridge.catalogue.forms import (
+    COMMON_CURRENCIES,
+    OPTION_SLOTS,
+    ConfirmImportForm,
+    ImportForm,
+    ProductForm,
+)
 from shopbridge.catalogue.models import Category, Image, Product, ProductStatus
 from shopbridge.catalogue.service import CatalogueError, ImageStore, Upload
 
@@ -72,9 +80,17 @@ def index():
     page = service.search_products(session, **{k: v or None for k, v in filters.items()},
                                    page=request.args.get("page", 1, type=int) or 1,
                                    per_page=int(current_app.config["ADMIN_PAGE_SIZE"]))
+    _preload(session, page.items)
     categories = session.exec(select(Category).order_by(Category.name)).all()
     return render_template("catalogue/index.html", page=page, filters=filters, categories=categories,
                            active_filters={k: v for k, v in filters.items() if v})
+
+
+def _preload(session, products: list[Product]) -> None:
+    """Load the page's variants, images and categories in three queries instead of three per product."""
+    if products:
+        session.exec(select(Product).where(Product.id.in_([p.id for p in products])).options(
+            selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category))).all()
 
 
 def _render_form(form: ProductForm, product: Product | None, status: int = 200):
@@ -112,10 +128,24 @@ def _uploads(form: ProductForm) -> list[Upload]:
     return [Upload(data=f.read(), filename=os.path.basename(f.filename)) for f in files]
 
 
+def _keep_unshown_options(product: Product, data) -> None:
+    """Options beyond the form's three slots (set through the API or CSV) survive an edit in the admin."""
+    unshown = ProductForm.option_names(product)[OPTION_SLOTS:]
+    if not unshown:
+        return
+    by_id = {v.id: v for v in product.variants}
+    for variant in data.variants:
+        old = by_id.get(variant.id)
+        if old is not None:
+            variant.options.update({k: old.options[k] for k in unshown if k in old.options})
+
+
 def _save(form: ProductForm, product: Product | None):
     """Validate everything, then write in one transaction; on any refusal re-render and change nothing."""
     session = db.session()
     data, errors, rows = form.to_input()
+    if product is not None:
+        _keep_unshown_options(product, data)
     uploads = _uploads(form)
     errors += service.validate(session, data, product)
     errors += service.check_images(uploads, _store())
@@ -126,6 +156,7 @@ def _save(form: ProductForm, product: Product | None):
         return _render_form(form, product, 400)
 
     stored: list[Image] = []
+    existing = product  # after a rollback a new product's object is gone; only an existing one can be shown
     try:
         if product is None:
             product = service.create_product(session, data, current_user)
@@ -137,7 +168,13 @@ def _save(form: ProductForm, product: Product | None):
         session.rollback()
         service.discard_image_files(_store(), stored)
         form.show_errors(exc.errors, rows)
-        return _render_form(form, None if product is None or product.id is None else product, 400)
+        return _render_form(form, existing, 400)
+    except IntegrityError:  # the database's unique SKU/slug caught what a concurrent save slipped past validate()
+        session.rollback()
+        service.discard_image_files(_store(), stored)
+        form.general_errors.append(_("Someone saved a product with the same SKU or web address a moment ago. "
+                                     "Check them and save again."))
+        return _render_form(form, existing, 409)
     except BaseException:
         session.rollback()
         service.discard_image_files(_store(), stored)
@@ -171,9 +208,9 @@ def edit(product_id: int):
 
 
 def _default_currency() -> str:
-    from shopbridge import settings
+    from shopbridge.admin.shop_settings import effective
 
-    return settings.get(db.session(), "default_currency") or current_app.config["DEFAULT_CURRENCY"]
+    return effective(db.session(), "default_currency")
 
 
 @bp.post("/<int:product_id>/archive")
@@ -181,6 +218,8 @@ def _default_currency() -> str:
 def archive(product_id: int):
     product = _product_or_404(product_id)
     session = db.session()
+    if product.status == ProductStatus.archived:  # a second click (or a stale tab) changes nothing
+        return redirect(url_for("catalogue.edit", product_id=product.id))
     service.archive_product(session, product, current_user)
     session.commit()
     flash(_("Archived “%(title)s”: it is no longer in the shop.", title=product.title))
@@ -192,6 +231,8 @@ def archive(product_id: int):
 def restore(product_id: int):
     product = _product_or_404(product_id)
     session = db.session()
+    if product.status != ProductStatus.archived:  # e.g. a second click: never demote an active product
+        return redirect(url_for("catalogue.edit", product_id=product.id))
     # Back as a draft, not straight into the shop: an archived product is usually worth a look before selling.
     service.set_status(session, product, ProductStatus.draft, current_user)
     session.commit()
@@ -301,6 +342,12 @@ def import_confirm():
         session.rollback()
         preview.errors = [csv_io.RowError(preview.products[0].rows[0], e.field, e.message) for e in exc.errors]
         return render_template("catalogue/preview.html", preview=preview, confirm=None, filename=""), 422
+    except IntegrityError:
+        session.rollback()
+        path.unlink(missing_ok=True)
+        flash(_("The catalogue changed while importing (a SKU or web address was taken). Nothing was imported; "
+                "upload the file again to see what changed."), "error")
+        return redirect(url_for("catalogue.import_csv"))
     path.unlink(missing_ok=True)
     created = sum(1 for p in preview.products if p.existing is None)
     flash(_("Imported %(count)d products (%(created)d new, %(updated)d updated).", count=len(done),
