@@ -57,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from shopbridge.accounts.views import bp as auth_bp
     from shopbridge.admin import bp as admin_bp
     from shopbridge.api import init_app as init_api
+    from shopbridge.links import init_app as init_links
     from shopbridge.media import bp as media_bp
     from shopbridge.storefront import bp as storefront_bp
 
@@ -65,3 +66,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
+    init_links(app)

@@ -1,0 +1,170 @@
+"""The public side of buy links: the tracked redirect, the scan variant, QR images and the storefront snippet.
+
+No open redirect: the ``Location`` is always built with ``url_for`` from a product slug, a variant id and the
+link's attribution fields — nothing a visitor sends, and no URL stored from input, ever reaches it. It is a
+path on the shop's own host.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import sqlalchemy as sa
+from flask import Response as FlaskResponse
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+
+from shopbridge import db
+from shopbridge.access import public
+from shopbridge.links import public_bp, qr, service
+from shopbridge.links.models import BuyLink, Destination, HitKind
+from shopbridge.web import external_url
+
+log = logging.getLogger(__name__)
+CACHE_EXTENSION = "shopbridge.links.qr_cache"
+
+
+def destination_url(link: service.Resolved, kind: str) -> str:
+    """The storefront path a hit on ``link`` leads to, with UTM parameters for the shop's own analytics."""
+    params: dict[str, str | int] = {"utm_source": link.channel, "utm_medium": service.medium_for(link.channel, kind)}
+    if link.campaign:
+        params["utm_campaign"] = link.campaign
+    if link.placement:
+        params["utm_content"] = link.placement
+    if (link.destination == Destination.checkout and link.variant_id is not None
+            and "checkout.start" in current_app.view_functions):
+        return url_for("checkout.start", variant_id=link.variant_id, **params)
+    if link.variant_id is not None:
+        params["variant"] = link.variant_id  # the product page preselects it
+    return url_for("storefront.product", slug=link.product_slug, **params)
+
+
+def _gone(link: service.Resolved):
+    product_url = url_for("storefront.product", slug=link.product_slug) if link.product_available else None
+    return render_template("links/gone.html", product_url=product_url), 410
+
+
+def _follow(code: str, kind: str):
+    session_db = db.session()
+    link = service.resolve(session_db, code)
+    if link is None:
+        abort(404, description="This link does not exist. Check the address, or visit the shop.")
+    if not link.product_available or not link.is_live():
+        return _gone(link)
+    try:
+        hit = service.record_hit(
+            session_db, link_id=link.link_id, kind=kind, user_agent=request.headers.get("User-Agent"),
+            referrer=request.headers.get("Referer"), ip=request.remote_addr,
+            secret_key=current_app.config["SECRET_KEY"],
+        )
+        session_db.commit()
+    except sa.exc.SQLAlchemyError:
+        # The shopper comes first: a database hiccup must not strand them on an error page.
+        session_db.rollback()
+        log.exception("could not record a hit on buy link %s", code)
+        hit = {"is_bot": False}
+    if not hit["is_bot"]:
+        # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
+        session["sb_link"] = {"code": link.code, "at": int(time.time())}
+    response = redirect(destination_url(link, kind), 302)
+    response.headers["Cache-Control"] = "no-store"  # every visit must reach us to be counted
+    return response
+
+
+@public_bp.get("/b/<code>")
+@public
+def click(code: str):
+    """A buy link followed from a post, a chat or an e-mail."""
+    return _follow(code, HitKind.click)
+
+
+@public_bp.get("/q/<code>")
+@public
+def scan(code: str):
+    """The URL QR codes carry: the same link, counted as a scan."""
+    return _follow(code, HitKind.scan)
+
+
+def qr_cache() -> qr.ImageCache:
+    cache = current_app.extensions.get(CACHE_EXTENSION)
+    if cache is None:
+        from pathlib import Path
+
+        cache = qr.ImageCache(Path(current_app.config["GENERATED_DIR"]) / "qr")
+        current_app.extensions[CACHE_EXTENSION] = cache
+    return cache
+
+
+_VERSION = sa.select(BuyLink.version).where(BuyLink.code == sa.bindparam("code"))
+
+
+def qr_bytes(code: str, version: int, options: qr.QrOptions) -> tuple[str, bytes]:
+    """(cache key, image) of the QR code for ``code``: from the cache, or rendered once and kept."""
+    url = external_url("shortlinks.scan", code=code)
+    logo, fingerprint = (qr.shop_logo(current_app.config, options.fg) if options.logo else (None, ""))
+    key = qr.cache_key(url, version, options, fingerprint)
+    cache = qr_cache()
+    data = cache.get(key, options.fmt)
+    if data is None:
+        data = qr.render(url, options, logo)
+        cache.put(key, options.fmt, data)
+    return key, data
+
+
+@public_bp.get("/b/<code>/qr.<fmt>")
+@public
+def qr_image(code: str, fmt: str):
+    """The QR code of a link as PNG or SVG; see :func:`shopbridge.links.qr.parse_options` for parameters."""
+    if fmt not in qr.FORMATS or not service.CODE_RE.match(code):
+        abort(404)
+    try:
+        options = qr.parse_options(request.args, fmt)
+    except qr.QrOptionError as exc:
+        abort(400, description=str(exc))
+    version = db.session().execute(_VERSION, {"code": code}).scalar()
+    if version is None:
+        abort(404, description="This link does not exist.")
+    # The ETag depends only on the key, which we can compute without rendering: a 304 costs no image work.
+    url = external_url("shortlinks.scan", code=code)
+    fingerprint = qr.shop_logo(current_app.config, options.fg)[1] if options.logo else ""
+    key = qr.cache_key(url, version, options, fingerprint)
+    versioned = request.args.get("v") == str(version)
+    # A URL that names the current version can be cached for good; otherwise revalidate every time.
+    cache_control = "public, max-age=31536000, immutable" if versioned else "public, no-cache"
+    if request.if_none_match.contains(key[:32]):
+        response = FlaskResponse(status=304)
+    else:
+        try:
+            key, data = qr_bytes(code, version, options)
+        except qr.QrOptionError as exc:
+            abort(400, description=str(exc))
+        response = FlaskResponse(data, mimetype=qr.FORMATS[fmt])
+    response.set_etag(key[:32])
+    response.headers["Cache-Control"] = cache_control
+    return response
+
+
+def qr_url(link: BuyLink, **params) -> str:
+    """Path of a link's QR image; includes the link version so browsers may cache it for good."""
+    fmt = params.pop("fmt", "png")
+    return url_for("shortlinks.qr_image", code=link.code, fmt=fmt, v=link.version, **params)
+
+
+def short_url(link: BuyLink, kind: str = HitKind.click) -> str:
+    return external_url("shortlinks.scan" if kind == HitKind.scan else "shortlinks.click", code=link.code)
+
+
+@public_bp.app_context_processor
+def scan_to_buy_helpers():
+    def scan_to_buy_qr(product) -> str | None:
+        """QR image URL of the product's default link (made and committed on first use)."""
+        session_db = db.session()
+        try:
+            link = service.default_link(session_db, product)
+            session_db.commit()
+        except service.LinkError:
+            session_db.rollback()
+            return None
+        return qr_url(link, size=256)
+
+    return {"scan_to_buy_qr": scan_to_buy_qr}
