@@ -14,6 +14,17 @@ bp = Blueprint("links", __name__, url_prefix="/admin/links")
 analytics_bp = Blueprint("analytics", __name__, url_prefix="/admin/analytics")
 
 
+def _sign_in_first(_exc):
+    """Anonymous visitors of the admin pages are sent to the sign-in page, as in the rest of the admin."""
+    from flask import redirect, request, url_for
+
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+bp.register_error_handler(401, _sign_in_first)
+analytics_bp.register_error_handler(401, _sign_in_first)
+
+
 def init_app(app: Flask) -> None:
     from shopbridge.links import admin, views  # noqa: F401  (routes register on the blueprints)
 
