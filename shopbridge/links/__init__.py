@@ -29,6 +29,11 @@ def init_app(app: Flask) -> None:
     from shopbridge.links import admin, views  # noqa: F401  (routes register on the blueprints)
 
     app.register_blueprint(public_bp)
+    # No rate limit on buy links: a poster in a station is scanned by many phones behind one carrier NAT
+    # address, and limiting them would turn away shoppers. (This also keeps the hot path lean.)
+    from shopbridge.extensions import limiter
+
+    limiter.exempt(public_bp)
     app.register_blueprint(bp)
     app.register_blueprint(analytics_bp)
     # The JSON API object is built by shopbridge.api (registered just before us); adding our blueprint from here

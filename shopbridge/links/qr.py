@@ -23,6 +23,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -224,13 +225,25 @@ def monogram(shop_name: str, colour: str = "#000000") -> Image.Image:
 def shop_logo(config: dict, colour: str = "#000000") -> tuple[Image.Image, str]:
     """The logo for the middle of QR codes and its fingerprint (part of cache keys, so a new logo shows).
 
-    ``SHOP_LOGO`` in the configuration names an image file; without it the shop's monogram is used.
+    ``SHOP_LOGO`` in the configuration names an image file; without it the shop's monogram is used. Loaded
+    once per process and file version (path and modification time), not on every request.
     """
     path = config.get("SHOP_LOGO")
     if path and os.path.isfile(path):
-        raw = Path(path).read_bytes()
-        return Image.open(io.BytesIO(raw)), hashlib.sha256(raw).hexdigest()[:16]
-    name = config.get("SHOP_NAME", "")
+        return _logo_file(path, os.stat(path).st_mtime_ns)
+    return _monogram(config.get("SHOP_NAME", ""), colour)
+
+
+@lru_cache(maxsize=8)
+def _logo_file(path: str, _mtime_ns: int) -> tuple[Image.Image, str]:
+    raw = Path(path).read_bytes()
+    image = Image.open(io.BytesIO(raw))
+    image.load()
+    return image, hashlib.sha256(raw).hexdigest()[:16]
+
+
+@lru_cache(maxsize=32)
+def _monogram(name: str, colour: str) -> tuple[Image.Image, str]:
     return monogram(name, colour), hashlib.sha256(f"monogram:{name}:{colour}".encode()).hexdigest()[:16]
 
 

@@ -45,24 +45,34 @@ def _gone(link: service.Resolved):
 
 
 def _follow(code: str, kind: str):
-    session_db = db.session()
-    link = service.resolve(session_db, code)
+    # The hot path runs on a plain pooled connection, not an ORM session: one indexed read and one insert in
+    # a single short transaction, with statements compiled once per process (see docs/performance.md).
+    try:
+        with db.engine().begin() as conn:
+            link = service.resolve(conn, code)
+            if link is None or not link.product_available or not link.is_live():
+                hit = None
+            else:
+                hit = service.record_hit(
+                    conn, link_id=link.link_id, kind=kind, user_agent=request.headers.get("User-Agent"),
+                    referrer=request.headers.get("Referer"), ip=request.remote_addr,
+                    secret_key=current_app.config["SECRET_KEY"],
+                )
+    except sa.exc.SQLAlchemyError:
+        # The shopper comes first: if the hit cannot be written (database restarting, locked for too long),
+        # still send them on when the link can be read; otherwise answer 503, never a broken page.
+        log.exception("could not record a hit on buy link %s", code)
+        with db.engine().connect() as conn:
+            link = service.resolve(conn, code)
+        hit = {"is_bot": True}  # unknown: carry no attribution
+        if link is not None and link.product_available and link.is_live():
+            pass
+        elif link is not None:
+            return _gone(link)
     if link is None:
         abort(404, description="This link does not exist. Check the address, or visit the shop.")
-    if not link.product_available or not link.is_live():
+    if hit is None:
         return _gone(link)
-    try:
-        hit = service.record_hit(
-            session_db, link_id=link.link_id, kind=kind, user_agent=request.headers.get("User-Agent"),
-            referrer=request.headers.get("Referer"), ip=request.remote_addr,
-            secret_key=current_app.config["SECRET_KEY"],
-        )
-        session_db.commit()
-    except sa.exc.SQLAlchemyError:
-        # The shopper comes first: a database hiccup must not strand them on an error page.
-        session_db.rollback()
-        log.exception("could not record a hit on buy link %s", code)
-        hit = {"is_bot": False}
     if not hit["is_bot"]:
         # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
         session["sb_link"] = {"code": link.code, "at": int(time.time())}
@@ -103,12 +113,16 @@ def qr_bytes(code: str, version: int, options: qr.QrOptions) -> tuple[str, bytes
     url = external_url("shortlinks.scan", code=code)
     logo, fingerprint = (qr.shop_logo(current_app.config, options.fg) if options.logo else (None, ""))
     key = qr.cache_key(url, version, options, fingerprint)
+    return key, _cached_image(key, url, options, logo)
+
+
+def _cached_image(key: str, url: str, options: qr.QrOptions, logo) -> bytes:
     cache = qr_cache()
     data = cache.get(key, options.fmt)
     if data is None:
         data = qr.render(url, options, logo)
         cache.put(key, options.fmt, data)
-    return key, data
+    return data
 
 
 @public_bp.get("/b/<code>/qr.<fmt>")
@@ -121,12 +135,13 @@ def qr_image(code: str, fmt: str):
         options = qr.parse_options(request.args, fmt)
     except qr.QrOptionError as exc:
         abort(400, description=str(exc))
-    version = db.session().execute(_VERSION, {"code": code}).scalar()
+    with db.engine().connect() as conn:
+        version = conn.execute(_VERSION, {"code": code}).scalar()
     if version is None:
         abort(404, description="This link does not exist.")
     # The ETag depends only on the key, which we can compute without rendering: a 304 costs no image work.
     url = external_url("shortlinks.scan", code=code)
-    fingerprint = qr.shop_logo(current_app.config, options.fg)[1] if options.logo else ""
+    logo, fingerprint = qr.shop_logo(current_app.config, options.fg) if options.logo else (None, "")
     key = qr.cache_key(url, version, options, fingerprint)
     versioned = request.args.get("v") == str(version)
     # A URL that names the current version can be cached for good; otherwise revalidate every time.
@@ -135,7 +150,7 @@ def qr_image(code: str, fmt: str):
         response = FlaskResponse(status=304)
     else:
         try:
-            key, data = qr_bytes(code, version, options)
+            data = _cached_image(key, url, options, logo)
         except qr.QrOptionError as exc:
             abort(400, description=str(exc))
         response = FlaskResponse(data, mimetype=qr.FORMATS[fmt])
