@@ -6,7 +6,7 @@ import os
 
 from flask import Flask, redirect, send_from_directory
 
-app = Flask(__name__)
+app = Flask(__name__, static_folder=None)  # our own route below serves the file
 STATIC_DIR = os.environ["BENCH_STATIC_DIR"]
 TARGET = os.environ.get("BENCH_TARGET", "/p/bench-shirt?utm_source=poster&utm_medium=qr")
 
