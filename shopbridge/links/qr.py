@@ -250,6 +250,7 @@ def _monogram(name: str, colour: str) -> tuple[Image.Image, str]:
 # --- the cache ----------------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
 def cache_key(url: str, link_version: int, options: QrOptions, logo_fingerprint: str = "") -> str:
     """Everything the image depends on; a changed link bumps its version and so its key."""
     material = json.dumps([url, link_version, asdict(options), logo_fingerprint if options.logo else ""],

@@ -49,6 +49,20 @@ MEDIUM_BY_CHANNEL = {
 }
 
 
+#: Bumped by every change made through this module; per-process caches of resolved links compare it, so a
+#: change is seen at once by the process that made it (other processes within the cache's short TTL).
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
+
+def _changed() -> None:
+    global _generation
+    _generation += 1
+
+
 class LinkError(CatalogueError):
     """Input the link service refuses; ``errors`` lists every problem with the field it belongs to."""
 
@@ -141,6 +155,7 @@ def create_link(session: Session, *, product: Product, variant: Variant | None =
     session.add(link)
     session.flush()
     audit.record(session, user, "link.create", link, {"after": _snapshot(link)})
+    _changed()
     return link
 
 
@@ -181,6 +196,7 @@ def update_link(session: Session, link: BuyLink, *, user: User | None = None, **
         session.add(link)
         session.flush()
         audit.record(session, user, "link.update", link, audit.diff(before, after))
+        _changed()
     return link
 
 
@@ -194,6 +210,7 @@ def set_enabled(session: Session, link: BuyLink, enabled: bool, user: User | Non
     session.add(link)
     session.flush()
     audit.record(session, user, "link.enable" if enabled else "link.disable", link, {"enabled": [not enabled, enabled]})
+    _changed()
     return link
 
 

@@ -258,3 +258,21 @@ def test_changes_bump_the_version_and_are_audited(db_session, make_link):
     assert link.version == 2
     actions = db_session.execute(sa.select(AuditEntry.action).order_by(AuditEntry.id)).scalars().all()
     assert actions[-2:] == ["link.create", "link.update"]
+
+
+def test_a_change_made_by_another_worker_is_seen_within_the_cache_ttl(app, client, make_link):
+    """The code → link cache is bounded: another process's change shows within LINK_CACHE_SECONDS."""
+    import time
+
+    import sqlalchemy as sa
+
+    from shopbridge.db import engine
+    from shopbridge.links.models import BuyLink
+
+    app.config["LINK_CACHE_SECONDS"] = 0.3
+    link = make_link(channel="poster")
+    assert client.get(f"/q/{link.code}").status_code == 302
+    with engine(app).begin() as conn:  # as another worker would: straight in the database
+        conn.execute(sa.update(BuyLink.__table__).where(BuyLink.id == link.id).values(enabled=False))
+    time.sleep(0.35)
+    assert client.get(f"/q/{link.code}").status_code == 410
