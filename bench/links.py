@@ -44,15 +44,18 @@ def _gunicorn(app: str, env: dict[str, str], port: int, log: Path) -> subprocess
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "2048", app]
     process = subprocess.Popen(command, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                cwd=Path(__file__).resolve().parent.parent)
-    deadline = time.time() + 30
+    # The master listens before its workers have imported the app, so wait for real answers, not a socket.
+    deadline = time.time() + 120
     while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn for {app} exited: {log.read_text()[-2000:]}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/__bench_ready__")
+            conn.getresponse().read()
+            return process
         except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn for {app} exited: {log.read_text()[-2000:]}") from None
-            time.sleep(0.1)
+            time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"gunicorn for {app} did not start")
 
@@ -161,10 +164,11 @@ def run(results: dict) -> bool:
         processes.append(_gunicorn("shopbridge.app:create_app()", env, shop_port, work / "shop.log"))
         processes.append(_gunicorn("bench._bare:app", env, bare_port, work / "bare.log"))
         shop, bare = f"http://127.0.0.1:{shop_port}", f"http://127.0.0.1:{bare_port}"
-        # Warm-up: imports, first connections, template and QR caches in every worker.
+        # Warm-up until every worker answers quickly: first database connections, caches, lazy imports.
         for url in (f"{shop}/q/{setup['code']}", f"{shop}{setup['qr_path']}", f"{bare}/q/x", f"{bare}/static/qr.png"):
-            subprocess.run(["wrk", "-t", "1", "-c", "4", "-d", "1s", url], capture_output=True) if shutil.which(
-                "wrk") else None
+            for _ in range(3):
+                if shutil.which("wrk"):
+                    subprocess.run(["wrk", "-t", "1", "-c", str(WORKERS * 2), "-d", "2s", url], capture_output=True)
         before = _count_hits(data_dir)
         # Alternate baseline and subject in short rounds, so a noisy neighbour on the machine hurts both alike;
         # the ratio reported is the median of the per-round ratios.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from conftest import ANDROID_INSTAGRAM, DESKTOP_CHROME, FACEBOOK_PREVIEW, IPHONE_SAFARI, decode, hits
+from linkhelpers import ANDROID_INSTAGRAM, DESKTOP_CHROME, FACEBOOK_PREVIEW, IPHONE_SAFARI, decode, hits
 
 from shopbridge.testing import csrf_token_from
 

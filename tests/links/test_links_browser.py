@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import decode, hits, path_of
+from linkhelpers import decode, hits, path_of
 
 
 @pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import IPHONE_SAFARI, decode, hits, path_of
+from linkhelpers import IPHONE_SAFARI, decode, hits, path_of
 from PIL import Image
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import IPHONE_SAFARI, decode, hits, path_of, svg_to_png
+from linkhelpers import IPHONE_SAFARI, decode, hits, path_of, svg_to_png
 from PIL import Image
 
 COLOURS = [("000000", "ffffff"), ("1a237e", "fff8e1"), ("004d40", "ffffff"), ("4a148c", "f3e5f5")]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ANDROID_INSTAGRAM, DESKTOP_CHROME, FACEBOOK_PREVIEW, IPHONE_SAFARI, hits
+from linkhelpers import ANDROID_INSTAGRAM, DESKTOP_CHROME, FACEBOOK_PREVIEW, IPHONE_SAFARI, hits
 
 from shopbridge.db import utcnow
 
