@@ -20,6 +20,13 @@ from sqlmodel import select
 from wtforms import BooleanField, DateTimeLocalField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+try:  # WTForms ≥ 3.3 deprecates bare (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms: a tuple with the same field names
+    from collections import namedtuple
+
+    SelectChoice = namedtuple("SelectChoice", "value label")  # type: ignore[misc]
+
 from shopbridge import db
 from shopbridge.access import ANALYTICS_VIEW, LINKS_MANAGE, requires
 from shopbridge.catalogue.models import Product, ProductStatus, Variant
@@ -33,8 +40,8 @@ class LinkForm(FlaskForm):
     product = SelectField(_l("Product"), coerce=int)
     variant = SelectField(_l("Variant"), coerce=int, description=_l("Leave on “any” to let the shopper choose."))
     destination = SelectField(_l("Opens"), choices=[
-        (Destination.product.value, _l("the product page")),
-        (Destination.checkout.value, _l("checkout for the variant (scan to buy)")),
+        SelectChoice(Destination.product.value, _l("the product page")),
+        SelectChoice(Destination.checkout.value, _l("checkout for the variant (scan to buy)")),
     ])
     channel = StringField(_l("Channel"), validators=[Length(max=40)], default="instagram",
                           description=_l("Where the link is placed: instagram, whatsapp, poster …"))
@@ -49,9 +56,9 @@ def _choices(form: LinkForm, session) -> None:
     products = session.exec(
         select(Product).where(Product.status != ProductStatus.archived).order_by(Product.title)
     ).all()
-    form.product.choices = [(p.id, p.title) for p in products]
-    form.variant.choices = [(0, _("any variant"))] + [
-        (v.id, f"{p.title} — {v.label} ({v.sku})") for p in products for v in p.variants
+    form.product.choices = [SelectChoice(p.id, p.title) for p in products]
+    form.variant.choices = [SelectChoice(0, _("any variant"))] + [
+        SelectChoice(v.id, f"{p.title} — {v.label} ({v.sku})") for p in products for v in p.variants
     ]
 
 
@@ -140,7 +147,8 @@ def edit(link_id: int):
     link = _link_or_404(link_id)
     form = LinkForm(obj=None if request.method == "POST" else link)
     _choices(form, session)
-    form.product.choices = [c for c in form.product.choices if c[0] == link.product_id] or [(link.product_id, "")]
+    form.product.choices = [c for c in form.product.choices if c.value == link.product_id] or [
+        SelectChoice(link.product_id, str(link.product_id))]
     if request.method == "GET":
         form.product.data = link.product_id
         form.variant.data = link.variant_id or 0
