@@ -276,3 +276,13 @@ def test_a_change_made_by_another_worker_is_seen_within_the_cache_ttl(app, clien
         conn.execute(sa.update(BuyLink.__table__).where(BuyLink.id == link.id).values(enabled=False))
     time.sleep(0.35)
     assert client.get(f"/q/{link.code}").status_code == 410
+
+
+def test_an_italian_shopper_reads_the_gone_page_in_italian(client, make_link, db_session):
+    from shopbridge.links import service
+
+    link = make_link(channel="poster")
+    service.set_enabled(db_session, link, False)
+    db_session.commit()
+    page = client.get(f"/b/{link.code}", headers={"Accept-Language": "it-IT,it;q=0.9"}).get_data(as_text=True)
+    assert "Questo link non è più disponibile" in page and "Vedi il prodotto" in page
