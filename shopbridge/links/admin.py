@@ -316,8 +316,10 @@ def analytics_index():
                                     _("visitors"): [d["visitors"] for d in report.daily]},
                              _("Clicks, scans and unique visitors per day"))
     human = lambda r: r["clicks"] + r["scans"]  # noqa: E731
-    devices = charts.bar_chart([(str(r["key"]), human(r)) for r in report.by["device"]], _("Devices"))
-    in_app = charts.bar_chart([(str(r["key"] or _("none")), human(r)) for r in report.by["in_app"]],
+    device_names = {"android": "Android", "ios": "iOS", "desktop": _("Desktop"), "other": _("Other")}
+    devices = charts.bar_chart([(device_names.get(r["key"], str(r["key"])), human(r)) for r in report.by["device"]],
+                               _("Devices"))
+    in_app = charts.bar_chart([(str(r["key"] or _("web browser")), human(r)) for r in report.by["in_app"]],
                               _("In-app browsers"))
     products = session.exec(select(Product).order_by(Product.title)).all()
     channels = sorted({c for c in session.exec(select(BuyLink.channel).distinct()).all()})

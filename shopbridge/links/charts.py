@@ -14,13 +14,13 @@ PALETTE = ("#1f6feb", "#d97706", "#059669", "#9333ea", "#dc2626", "#0891b2", "#4
 
 
 def _nice_max(value: float) -> int:
-    if value <= 5:
-        return 5
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return int(value)
+    """The top of the y axis: four whole-number ticks of 1, 2, 3 or 5 × 10ⁿ each, at least ``value``."""
+    magnitude = 1
+    while True:
+        for step in (1, 2, 3, 5):
+            if 4 * step * magnitude >= value:
+                return 4 * step * magnitude
+        magnitude *= 10
 
 
 def line_chart(days: list[date], series: dict[str, list[int]], title: str, width: int = 720,

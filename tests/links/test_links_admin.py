@@ -181,3 +181,17 @@ def test_the_analytics_api_gives_the_same_figures(auth, client, app, make_link):
                      headers={"Authorization": f"Bearer {token}"})
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
     assert "/api/v1/analytics/links" in client.get("/api/openapi.json").get_json()["paths"]
+
+
+def test_charts_have_whole_number_ticks_and_no_inline_styles():
+    from datetime import date, timedelta
+
+    from shopbridge.links import charts
+
+    days = [date(2026, 11, 1) + timedelta(days=i) for i in range(7)]
+    svg = str(charts.line_chart(days, {"clicks": [0, 1, 9, 3, 0, 2, 5]}, "Clicks"))
+    ticks = [t.split(">")[1].split("<")[0] for t in svg.split("<text")[1:6]]
+    assert ticks == ["0", "3", "6", "9", "12"]
+    assert "style=" not in svg and "<script" not in svg
+    bars = str(charts.bar_chart([("Instagram", 4), ("<b>web</b>", 2)], "In-app"))
+    assert "&lt;b&gt;web&lt;/b&gt;" in bars  # labels are escaped
