@@ -18,6 +18,7 @@ from shopbridge import db
 from shopbridge.access import public
 from shopbridge.links import public_bp, qr, service
 from shopbridge.links.models import BuyLink, Destination, HitKind
+from shopbridge.links.useragents import classify
 from shopbridge.web import external_url
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ class ResolvedCache:
         self._items: dict[str, tuple[service.Resolved, float]] = {}
         self._generation = service.generation()
 
+    def peek(self, code: str) -> service.Resolved | None:
+        """What this process last read for ``code``, however old: the fallback while the database is down."""
+        found = self._items.get(code)
+        return found[0] if found is not None else None
+
     def get(self, conn, code: str) -> service.Resolved | None:
         if self.ttl <= 0:
             return service.resolve(conn, code)
@@ -88,33 +94,31 @@ def resolved_cache() -> ResolvedCache:
 def _follow(code: str, kind: str):
     # The hot path runs on a plain pooled connection, not an ORM session: one insert (and, once per burst,
     # one indexed read) in a single short transaction, with statements compiled once per process.
+    user_agent = request.headers.get("User-Agent")
+    cache = resolved_cache()
     try:
         with db.engine().begin() as conn:
-            link = resolved_cache().get(conn, code)
-            if link is None or not link.product_available or not link.is_live():
-                hit = None
-            else:
-                hit = service.record_hit(
-                    conn, link_id=link.link_id, kind=kind, user_agent=request.headers.get("User-Agent"),
+            link = cache.get(conn, code)
+            live = link is not None and link.product_available and link.is_live()
+            if live:
+                service.record_hit(
+                    conn, link_id=link.link_id, kind=kind, user_agent=user_agent,
                     referrer=request.headers.get("Referer"), ip=request.remote_addr,
                     secret_key=current_app.config["SECRET_KEY"],
                 )
     except sa.exc.SQLAlchemyError:
-        # The shopper comes first: if the hit cannot be written (database restarting, locked for too long),
-        # still send them on when the link can be read; otherwise answer 503, never a broken page.
+        # The shopper comes first: if the database fails (restarting, locked for too long), still send them on
+        # when this process knows the link; otherwise say so plainly with a 503, never a broken page.
         log.exception("could not record a hit on buy link %s", code)
-        with db.engine().connect() as conn:
-            link = service.resolve(conn, code)
-        hit = {"is_bot": True}  # unknown: carry no attribution
-        if link is not None and link.product_available and link.is_live():
-            pass
-        elif link is not None:
-            return _gone(link)
+        link = cache.peek(code)
+        if link is None:
+            abort(503, description="The shop is briefly unavailable. Please try again in a moment.")
+        live = link.product_available and link.is_live()
     if link is None:
         abort(404, description="This link does not exist. Check the address, or visit the shop.")
-    if hit is None:
+    if not live:
         return _gone(link)
-    if not hit["is_bot"]:
+    if not classify(user_agent).is_bot:
         # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
         session["sb_link"] = {"code": link.code, "at": int(time.time())}
     response = redirect(destination_url(link, kind), 302)

@@ -286,3 +286,25 @@ def test_an_italian_shopper_reads_the_gone_page_in_italian(client, make_link, db
     db_session.commit()
     page = client.get(f"/b/{link.code}", headers={"Accept-Language": "it-IT,it;q=0.9"}).get_data(as_text=True)
     assert "Questo link non è più disponibile" in page and "Vedi il prodotto" in page
+
+
+def test_a_database_failure_still_sends_the_shopper_on_or_answers_503(client, make_link, monkeypatch, app, caplog):
+    import sqlalchemy as sa
+
+    from shopbridge.links import service
+
+    link = make_link(channel="poster")
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(service, "record_hit", broken)
+    response = client.get(f"/q/{link.code}", headers={"User-Agent": IPHONE_SAFARI})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/p/linen-shirt")
+    assert "could not record a hit" in caplog.text
+    assert hits(app) == []
+
+    monkeypatch.setattr(service, "resolve", broken)
+    other = make_link(channel="whatsapp")  # never read by this process: nothing to fall back on
+    response = client.get(f"/b/{other.code}")
+    assert response.status_code == 503 and "try again" in response.get_data(as_text=True)
