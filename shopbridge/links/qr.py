@@ -250,6 +250,21 @@ def _monogram(name: str, colour: str) -> tuple[Image.Image, str]:
 # --- the cache ----------------------------------------------------------------------------------------------
 
 
+#: Sizes the shop itself asks for (storefront, admin preview, downloads): these variants are kept on disk.
+STANDARD_SIZES = frozenset({128, 256, 512, 1024, 2048})
+
+
+def is_standard(options: QrOptions) -> bool:
+    """Whether ``options`` is a variant worth keeping on disk: the defaults at a standard size.
+
+    The image URL is public, so anyone can ask for any combination of size, colours and border. Keeping each
+    on disk would let a stranger fill it; odd variants are rendered and kept in the bounded memory cache only.
+    """
+    defaults = QrOptions(fmt=options.fmt, size=options.size, logo=options.logo,
+                         ec="H" if options.logo else "M")
+    return options.size in STANDARD_SIZES and options == defaults
+
+
 @lru_cache(maxsize=4096)
 def cache_key(url: str, link_version: int, options: QrOptions, logo_fingerprint: str = "") -> str:
     """Everything the image depends on; a changed link bumps its version and so its key."""
@@ -263,12 +278,14 @@ class ImageCache:
 
     Keys contain the link's version, so an entry is never stale; old files are simply no longer asked for.
     Files are written atomically (temporary file + rename) so a concurrent reader never sees half an image.
+    The memory layer is bounded in bytes, not entries, since a 2048-pixel logo PNG outweighs a thumbnail.
     """
 
-    def __init__(self, directory: str | Path, memory_items: int = 512):
+    def __init__(self, directory: str | Path, memory_bytes: int = 32 * 1024 * 1024):
         self.directory = Path(directory)
         self._memory: OrderedDict[str, bytes] = OrderedDict()
-        self._limit = memory_items
+        self._limit = memory_bytes
+        self._size = 0
         self._lock = threading.Lock()
 
     def _path(self, key: str, fmt: str) -> Path:
@@ -287,7 +304,11 @@ class ImageCache:
         self._remember(key, data)
         return data
 
-    def put(self, key: str, fmt: str, data: bytes) -> None:
+    def put(self, key: str, fmt: str, data: bytes, *, persist: bool = True) -> None:
+        """Keep ``data``; ``persist=False`` keeps it in memory only (one-off variants anyone could request)."""
+        if not persist:
+            self._remember(key, data)
+            return
         path = self._path(key, fmt)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -298,10 +319,14 @@ class ImageCache:
 
     def _remember(self, key: str, data: bytes) -> None:
         with self._lock:
+            if key in self._memory:
+                self._size -= len(self._memory[key])
             self._memory[key] = data
+            self._size += len(data)
             self._memory.move_to_end(key)
-            while len(self._memory) > self._limit:
-                self._memory.popitem(last=False)
+            while self._size > self._limit and len(self._memory) > 1:
+                _old, dropped = self._memory.popitem(last=False)
+                self._size -= len(dropped)
 
     def files(self) -> list[Path]:
         return sorted(p for p in self.directory.glob("*/*") if not p.name.startswith(".tmp-"))

@@ -163,7 +163,7 @@ def _cached_image(key: str, url: str, options: qr.QrOptions, logo) -> bytes:
     data = cache.get(key, options.fmt)
     if data is None:
         data = qr.render(url, options, logo)
-        cache.put(key, options.fmt, data)
+        cache.put(key, options.fmt, data, persist=qr.is_standard(options))
     return data
 
 

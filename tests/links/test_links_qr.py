@@ -135,3 +135,26 @@ def test_the_product_page_shows_scan_to_buy(client, shirt):
     image = client.get(src)
     assert image.status_code == 200
     assert decode(image.data).split("/q/")[0] in ("http://localhost",)
+
+
+def test_odd_variants_are_not_kept_on_disk(client, make_link, app):
+    """Anyone may request any size and colours; only the shop's standard variants are written to disk."""
+    from pathlib import Path
+
+    link = make_link(channel="poster")
+    for size in (300, 301, 302):
+        assert client.get(f"/b/{link.code}/qr.png?size={size}&fg=102030").status_code == 200
+    assert client.get(f"/b/{link.code}/qr.png?size=256").status_code == 200
+    assert client.get(f"/b/{link.code}/qr.svg?size=512&logo=1").status_code == 200
+    on_disk = list((Path(app.config["GENERATED_DIR"]) / "qr").glob("*/*"))
+    assert sorted(p.suffix for p in on_disk) == [".png", ".svg"]
+
+
+def test_the_memory_cache_is_bounded_in_bytes(tmp_path):
+    from shopbridge.links.qr import ImageCache
+
+    cache = ImageCache(tmp_path, memory_bytes=1000)
+    for i in range(10):
+        cache.put(f"{i:064x}", "png", b"x" * 300, persist=False)
+    kept = [i for i in range(10) if cache.get(f"{i:064x}", "png") is not None]
+    assert kept == [7, 8, 9]
