@@ -38,6 +38,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(analytics_bp)
     # The JSON API object is built by shopbridge.api (registered just before us); adding our blueprint from here
     # keeps that package untouched.
+    from shopbridge.links import fastpath
+
+    fastpath.install(app)
     api = app.extensions.get("shopbridge.api")
     if api is not None:
         from shopbridge.links.api import blp

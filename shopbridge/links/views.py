@@ -25,19 +25,25 @@ log = logging.getLogger(__name__)
 CACHE_EXTENSION = "shopbridge.links.qr_cache"
 
 
-def destination_url(link: service.Resolved, kind: str) -> str:
-    """The storefront path a hit on ``link`` leads to, with UTM parameters for the shop's own analytics."""
+def destination_url(link: service.Resolved, kind: str, build=None, endpoints=None) -> str:
+    """The storefront path a hit on ``link`` leads to, with UTM parameters for the shop's own analytics.
+
+    ``build(endpoint, **values)`` and ``endpoints`` default to Flask's ``url_for`` and the app's views; the WSGI
+    fast path passes a URL adapter's ``build`` instead, so both paths share this one rule.
+    """
+    build = build or url_for
+    endpoints = current_app.view_functions if endpoints is None else endpoints
     params: dict[str, str | int] = {"utm_source": link.channel, "utm_medium": service.medium_for(link.channel, kind)}
     if link.campaign:
         params["utm_campaign"] = link.campaign
     if link.placement:
         params["utm_content"] = link.placement
     if (link.destination == Destination.checkout and link.variant_id is not None
-            and "checkout.start" in current_app.view_functions):
-        return url_for("checkout.start", variant_id=link.variant_id, **params)
+            and "checkout.start" in endpoints):
+        return build("checkout.start", variant_id=link.variant_id, **params)
     if link.variant_id is not None:
         params["variant"] = link.variant_id  # the product page preselects it
-    return url_for("storefront.product", slug=link.product_slug, **params)
+    return build("storefront.product", slug=link.product_slug, **params)
 
 
 def _gone(link: service.Resolved):
@@ -83,11 +89,12 @@ class ResolvedCache:
         return link
 
 
-def resolved_cache() -> ResolvedCache:
-    cache = current_app.extensions.get("shopbridge.links.resolved")
+def resolved_cache(app=None) -> ResolvedCache:
+    app = app or current_app
+    cache = app.extensions.get("shopbridge.links.resolved")
     if cache is None:
-        cache = ResolvedCache(float(current_app.config.get("LINK_CACHE_SECONDS", 2)))
-        current_app.extensions["shopbridge.links.resolved"] = cache
+        cache = ResolvedCache(float(app.config.get("LINK_CACHE_SECONDS", 2)))
+        app.extensions["shopbridge.links.resolved"] = cache
     return cache
 
 
