@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable
 import sqlalchemy as sa
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.http import dump_cookie
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
@@ -41,19 +42,44 @@ log = logging.getLogger(__name__)
 _PATH = re.compile(rf"^/([bq])/([{service.CODE_ALPHABET}]{{{service.CODE_LENGTH}}})$")
 
 
+class _CookieJar:
+    """What ``SessionInterface.save_session`` needs of a response: ``vary`` and ``set_cookie``.
+
+    ``set_cookie`` mirrors :meth:`werkzeug.wrappers.Response.set_cookie` (same arguments, same
+    :func:`~werkzeug.http.dump_cookie`), so the header is exactly what Flask would send.
+    """
+
+    def __init__(self, max_cookie_size: int):
+        self.vary: set[str] = set()
+        self.cookies: list[str] = []
+        self._max_size = max_cookie_size
+
+    def set_cookie(self, key: str, value: str = "", max_age=None, expires=None, path: str | None = "/",
+                   domain: str | None = None, secure: bool = False, httponly: bool = False,
+                   samesite: str | None = None, partitioned: bool = False) -> None:
+        self.cookies.append(dump_cookie(key, value=value, max_age=max_age, expires=expires, path=path,
+                                        domain=domain, secure=secure, httponly=httponly,
+                                        max_size=self._max_size, samesite=samesite, partitioned=partitioned))
+
+
 class FastRedirect:
     def __init__(self, app: Flask, wsgi_app: Callable):
         self.app = app
         self.wsgi_app = wsgi_app
         self._headers: list[tuple[str, str]] | None = None
+        # (link, kind, script root) → (Location, body): a cached link always leads to the same place.
+        self._locations: dict[tuple, tuple[str, bytes]] = {}
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and self.app.config.get("LINK_FAST_PATH", True):
             match = _PATH.match(environ.get("PATH_INFO") or "")
             if match is not None:
-                response = self._answer(environ, match.group(2), HitKind.scan if match.group(1) == "q" else HitKind.click)
-                if response is not None:
-                    return response(environ, start_response)
+                kind = HitKind.scan if match.group(1) == "q" else HitKind.click
+                answer = self._answer(environ, match.group(2), kind)
+                if answer is not None:
+                    headers, body = answer
+                    start_response("302 FOUND", headers)
+                    return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         return self.wsgi_app(environ, start_response)
 
     def _security_headers(self) -> list[tuple[str, str]]:
@@ -69,7 +95,21 @@ class FastRedirect:
             ]
         return self._headers
 
-    def _answer(self, environ: dict, code: str, kind: str) -> Response | None:
+    def _location(self, environ: dict, link: service.Resolved, kind: str) -> tuple[str, bytes]:
+        key = (link, kind, environ.get("SCRIPT_NAME", ""), "checkout.start" in self.app.view_functions)
+        found = self._locations.get(key)
+        if found is None:
+            adapter = self.app.url_map.bind_to_environ(environ)
+            location = views.destination_url(
+                link, kind, build=lambda endpoint, **values: adapter.build(endpoint, values),
+                endpoints=self.app.view_functions)
+            found = (location, redirect(location, 302, Response).get_data())
+            if len(self._locations) > 10_000:
+                self._locations.clear()
+            self._locations[key] = found
+        return found
+
+    def _answer(self, environ: dict, code: str, kind: str) -> tuple[list[tuple[str, str]], bytes] | None:
         app = self.app
         interface = app.session_interface
         if type(interface) is not SecureCookieSessionInterface:
@@ -89,22 +129,23 @@ class FastRedirect:
         except sa.exc.SQLAlchemyError:
             log.warning("fast path could not record a hit on %s; handing over to the view", code, exc_info=True)
             return None
-        adapter = app.url_map.bind_to_environ(environ)
-        location = views.destination_url(link, kind, build=lambda endpoint, **values: adapter.build(endpoint, values),
-                                         endpoints=app.view_functions)
-        response = redirect(location, 302, Response)
-        response.headers["Cache-Control"] = "no-store"
+        location, body = self._location(environ, link, kind)
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                   ("Location", location), ("Cache-Control", "no-store")]
         if not classify(user_agent).is_bot:
             session = interface.open_session(app, Request(environ))
             if session is None:
                 return None
             session["sb_link"] = {"code": link.code, "at": int(time.time())}
-            interface.save_session(app, session, response)
-        for name, value in self._security_headers():
-            response.headers[name] = value
+            jar = _CookieJar(Response.max_cookie_size)
+            interface.save_session(app, session, jar)
+            headers.extend(("Set-Cookie", cookie) for cookie in jar.cookies)
+            if jar.vary:
+                headers.append(("Vary", ", ".join(sorted(jar.vary))))
+        headers.extend(self._security_headers())
         if environ.get("wsgi.url_scheme") == "https":
-            response.headers["Strict-Transport-Security"] = "max-age=31536000"
-        return response
+            headers.append(("Strict-Transport-Security", "max-age=31536000"))
+        return headers, body
 
 
 def install(app: Flask) -> None:

@@ -26,9 +26,12 @@ def test_both_paths_give_the_same_answer(app, make_link, shirt, kind):
     assert fast.status_code == slow.status_code == 302
     assert fast.headers["Location"] == slow.headers["Location"]
     assert fast.get_data() == slow.get_data()
-    for name in ("Cache-Control", "Content-Type", "Content-Security-Policy", "X-Frame-Options",
+    for name in ("Cache-Control", "Content-Type", "Content-Length", "Content-Security-Policy", "X-Frame-Options",
                  "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy", "Vary"):
         assert fast.headers.get(name) == slow.headers.get(name), name
+    # The same cookie, attribute for attribute (only the signed value and its timestamp differ).
+    assert fast.headers["Set-Cookie"].split(";")[1:] == slow.headers["Set-Cookie"].split(";")[1:]
+    assert fast.headers["Set-Cookie"].split("=")[0] == slow.headers["Set-Cookie"].split("=")[0]
     assert fast_session["cart"] == slow_session["cart"] == {"LIN-S": 2}  # other session keys survive
     assert fast_session["sb_link"]["code"] == slow_session["sb_link"]["code"] == link.code
     assert [h["kind"] for h in hits(app)] == [{"b": "click", "q": "scan"}[kind]] * 2
