@@ -1,1 +1,1 @@
-"""Benchmarks: ``make bench`` (never part of ``make test``). Each module has ``run() -> dict``."""
+"""Benchmarks run by ``make bench`` (``python -m bench``); never part of ``make test``."""

@@ -55,14 +55,15 @@ def _measure(fn) -> tuple[float, int, int]:
     return elapsed, peak, size
 
 
-def run() -> dict:
+def run(results: dict | None = None) -> dict:
     from shopbridge import migrate
     from shopbridge.app import create_app
     from shopbridge.db import engine as app_engine
     from shopbridge.db import session_scope
     from shopbridge.feeds import feed_token
 
-    results: dict = {}
+    results = {} if results is None else results
+    figures: dict = {}
     for n in SIZES:
         with tempfile.TemporaryDirectory() as tmp:
             app = create_app({"DATA_DIR": tmp, "DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.db'}",
@@ -91,7 +92,7 @@ def run() -> dict:
             feed_s, feed_peak, feed_bytes = _measure(stream_feed)
             base_s, base_peak, _ = _measure(bare_csv)
             app_engine(app).dispose()
-        results[f"feed_{n}"] = {
+        figures[f"feed_{n}"] = {
             "products": n,
             "seconds": round(feed_s, 2),
             "rows_per_second": round(n / feed_s),
@@ -103,10 +104,11 @@ def run() -> dict:
         print(f"meta.csv feed, {n:>7,} products: {feed_s:6.2f} s ({n / feed_s:,.0f} rows/s), "
               f"peak {feed_peak / 2**20:5.1f} MB for a {feed_bytes / 2**20:.1f} MB feed "
               f"(bare csv of the same rows from memory: {base_s:.2f} s, peak {base_peak / 2**20:.1f} MB)")
-    small, large = (results[f"feed_{n}"] for n in SIZES)
+    small, large = (figures[f"feed_{n}"] for n in SIZES)
     growth = large["peak_memory_mb"] / max(small["peak_memory_mb"], 0.1)
-    results["feed_memory_growth_10x_catalogue"] = round(growth, 2)
+    figures["memory_growth_for_10x_catalogue"] = round(growth, 2)
     print(f"peak memory grows {growth:.2f}× for a 10× larger catalogue (flat means ≈1×; streamed, not built in memory)")
+    results["feeds"] = figures
     return results
 
 

@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from shopbridge.api import init_app as init_api
     from shopbridge.catalogue.views import bp as catalogue_bp
     from shopbridge.feeds import bp as feeds_bp
+    from shopbridge.links import init_app as init_links
     from shopbridge.media import bp as media_bp
     from shopbridge.storefront import bp as storefront_bp
 
@@ -79,3 +80,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(catalogue_bp)
     init_api(app)
+    init_links(app)

@@ -5,3 +5,4 @@ Alembic compares migrations against that metadata; add a line here when a featur
 
 from shopbridge.accounts import models as accounts_models  # noqa: F401
 from shopbridge.catalogue import models as catalogue_models  # noqa: F401
+from shopbridge.links import models as links_models  # noqa: F401

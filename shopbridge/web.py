@@ -77,7 +77,9 @@ def init_app(app: Flask) -> None:
 
             return redirect(url_for("auth.login", next=request.full_path))
         template = "errors/404.html" if exc.code == 404 else "errors/error.html"
-        return render_template(template, error=exc), exc.code
+        # A view's own reason ("Linen shirt is archived") helps the person; werkzeug's stock text does not.
+        detail = exc.description if exc.description != type(exc).description else None
+        return render_template(template, error=exc, detail=detail), exc.code
 
     # flask-smorest registers a handler for every HTTPException when the API is set up; Flask looks up a
     # handler for the status code itself first, so these keep their pages (and the admin its login redirect)

@@ -52,6 +52,10 @@ def _protected_routes(app):
             yield rule, method, set(found[1])
 
 
+#: Pages that need a query to show anything (e.g. which products go on a label sheet).
+QUERIES = {"links.labels": "product={product_id}"}
+
+
 def _url(rule, objects) -> tuple[str, bool]:
     """The rule's URL with real objects filled in; ``guessed`` when a parameter is unknown to this test."""
     values, guessed = {}, False
@@ -62,7 +66,9 @@ def _url(rule, objects) -> tuple[str, bool]:
             guessed = True
             converter = type(rule._converters[name]).__name__
             values[name] = 1 if converter in {"IntegerConverter", "NumberConverter"} else "x"
-    path, _query = rule.build(values, append_unknown=False)[1], None
+    path = rule.build(values, append_unknown=False)[1]
+    if rule.endpoint in QUERIES:
+        path += "?" + QUERIES[rule.endpoint].format(**objects)
     return path, guessed
 
 

@@ -41,6 +41,7 @@ def test_the_document_lists_every_operation(spec):
         "POST /api/v1/products/{product_id}/archive", "GET /api/v1/products/{product_id}/variants",
         "POST /api/v1/products/{product_id}/variants", "GET /api/v1/variants/{variant_id}",
         "PATCH /api/v1/variants/{variant_id}", "POST /api/v1/variants/{variant_id}/stock-adjustments",
+        "GET /api/v1/analytics/links",
     }
 
 

@@ -42,6 +42,13 @@ AUTH_DETAIL = {
 class ApiParser(FlaskParser):
     """webargs' Flask parser with answers a person understands for bodies that are not JSON at all."""
 
+    def load_querystring(self, req, schema):  # noqa: ANN001 - webargs' signature
+        # Unknown parameters are ignored (links and proxies append their own), but one without a name is a
+        # malformed URL rather than something to guess about.
+        if "" in req.args:
+            abort(400, message="The query string has a parameter without a name (e.g. “?=1”).")
+        return super().load_querystring(req, schema)
+
     def _raw_load_json(self, req):  # noqa: ANN001 - webargs' signature
         if not core.is_json(req.mimetype):
             if not req.get_data(cache=True) and not req.mimetype:
