@@ -65,3 +65,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
+    from shopbridge.checkout import init_app as init_checkout
+
+    init_checkout(app)
