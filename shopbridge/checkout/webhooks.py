@@ -24,7 +24,7 @@ from shopbridge.checkout import bp, service
 from shopbridge.checkout.models import Order
 from shopbridge.extensions import csrf
 from shopbridge.payments import PaymentOutcome, PaymentState
-from shopbridge.payments.stripe_provider import _get, state_from_session, webhook_secret
+from shopbridge.payments.stripe_provider import _get, plain, state_from_session, webhook_secret
 from shopbridge.problems import problem_response
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def stripe_webhook():
 
 def handle_event(session: Session, event: Mapping[str, Any]) -> bool:
     """Apply one verified Stripe event; False if it was a replay or not about one of our orders."""
-    kind, obj = event["type"], event["data"]["object"]
+    kind, obj = event["type"], plain(event["data"]["object"])
     handler = HANDLERS.get(kind)
     order_id = _order_id(session, obj) if handler else None
     if not service.remember_event(session, f"stripe:{event['id']}", provider="stripe", kind=kind,

@@ -54,8 +54,14 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def plain(obj: Any) -> Any:
+    """A StripeObject as plain dicts and lists (the SDK's objects refuse to be iterated like mappings)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
 def state_from_session(obj: Mapping[str, Any]) -> PaymentState:
     """A Checkout Session object (retrieved, or from a webhook) in the shop's terms."""
+    obj = plain(obj)
     status, payment_status = _get(obj, "status"), _get(obj, "payment_status")
     if status == "complete" and payment_status in ("paid", "no_payment_required"):
         outcome = PaymentOutcome.paid
