@@ -20,3 +20,46 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(mail_bp)
     app.cli.add_command(reconcile.payments_group)
+    _allow_payment_page_redirects(app)
+
+
+#: Hosted payment pages a checkout form may redirect to. Browsers apply the page's CSP ``form-action`` to
+#: the redirect that follows a form POST, so with ``form-action 'self'`` alone the Buy button could never
+#: reach Stripe Checkout.
+PAYMENT_PAGE_ORIGINS = ("https://checkout.stripe.com",)
+
+
+def _allow_payment_page_redirects(app: Flask) -> None:
+    from urllib.parse import urlsplit
+
+    from flask import current_app
+
+    from shopbridge.web import content_security_policy
+
+    cache: dict[tuple, str] = {}
+
+    def policy() -> str:
+        origins = list(PAYMENT_PAGE_ORIGINS) + list(current_app.config.get("PAYMENT_PAGE_ORIGINS") or [])
+        base = current_app.config.get("STRIPE_API_BASE")
+        if base:  # a local fake or stripe-mock serves its pretend hosted page from the API host
+            parts = urlsplit(base)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+        key = (tuple(origins), repr(current_app.config.get("CSP_EXTRA")))
+        if key not in cache:
+            extra = {k: list(v) for k, v in (current_app.config.get("CSP_EXTRA") or {}).items()}
+            extra.setdefault("form-action", []).extend(o for o in origins if o not in extra["form-action"])
+            cache[key] = content_security_policy(_ConfigView(current_app, {"CSP_EXTRA": extra}))
+        return cache[key]
+
+    @app.after_request
+    def checkout_csp(response):
+        # Registered after web.security_headers, so it runs first; that one only fills a missing header.
+        response.headers.setdefault("Content-Security-Policy", policy())
+        return response
+
+
+class _ConfigView:
+    """Just enough of an app for :func:`shopbridge.web.content_security_policy`: its config with overrides."""
+
+    def __init__(self, app: Flask, overrides: dict):
+        self.config = {**app.config, **overrides}

@@ -41,8 +41,13 @@ class SandboxProvider(PaymentProvider):
 
         # Derived from the idempotency key: the same order always gets the same sandbox checkout.
         reference = "sbx_" + _digest(request.idempotency_key + self.app.config["SECRET_KEY"])
-        with self.app.test_request_context(base_url=self.app.config.get("BASE_URL") or None):
+        from flask import has_request_context
+
+        if has_request_context():
             url = external_url("sandbox.pay", reference=reference)
+        else:  # a job or the CLI: BASE_URL names the host
+            with self.app.test_request_context(base_url=self.app.config.get("BASE_URL") or None):
+                url = external_url("sandbox.pay", reference=reference)
         return CheckoutRedirect(url=url, reference=reference, expires_at=request.expires_at)
 
     def fetch_state(self, reference: str) -> PaymentState:
