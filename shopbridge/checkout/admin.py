@@ -11,11 +11,23 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 from sqlmodel import func, select
 from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -83,7 +95,7 @@ def index():
 @requires(ORDERS_VIEW)
 def export():
     session = db.session()
-    query = _filtered(select(Order), request.args).order_by(Order.id)
+    query = _filtered(select(Order), request.args).order_by(Order.id).options(selectinload(Order.lines))
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
@@ -91,22 +103,26 @@ def export():
         writer.writerow(["number", "created_at", "paid_at", "status", "email", "name", "country", "currency",
                          "subtotal", "shipping", "total", "paid", "refunded", "items", "link_code", "provider",
                          "payment_reference", "tracking_number", "needs_review"])
-        for order in session.exec(query):
-            writer.writerow([
-                order.number, order.created_at.isoformat(), order.paid_at.isoformat() if order.paid_at else "",
-                order.status, order.email or "", order.customer_name, order.shipping_country, order.currency,
-                Money(order.subtotal_minor, order.currency).plain(), Money(order.shipping_minor, order.currency).plain(),
-                Money(order.total_minor, order.currency).plain(),
-                Money(order.paid_minor, order.currency).plain() if order.paid_minor is not None else "",
-                Money(order.refunded_minor, order.currency).plain(),
-                "; ".join(f"{x.quantity} x {x.sku}" for x in order.lines), order.link_code or "", order.provider,
-                order.payment_reference or "", order.tracking_number, "yes" if order.needs_review else "",
-            ])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+        try:
+            for order in session.exec(query):
+                writer.writerow([
+                    order.number, order.created_at.isoformat(), order.paid_at.isoformat() if order.paid_at else "",
+                    order.status, order.email or "", order.customer_name, order.shipping_country, order.currency,
+                    Money(order.subtotal_minor, order.currency).plain(), Money(order.shipping_minor, order.currency).plain(),
+                    Money(order.total_minor, order.currency).plain(),
+                    Money(order.paid_minor, order.currency).plain() if order.paid_minor is not None else "",
+                    Money(order.refunded_minor, order.currency).plain(),
+                    "; ".join(f"{x.quantity} x {x.sku}" for x in order.lines), order.link_code or "", order.provider,
+                    order.payment_reference or "", order.tracking_number, "yes" if order.needs_review else "",
+                ])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        finally:
+            session.close()  # end the read transaction with the last row, not when the response is collected
 
-    return Response(rows(), mimetype="text/csv",
+    # stream_with_context keeps the request (and its database session) open until the last row is sent.
+    return Response(stream_with_context(rows()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=orders.csv"})
 
 
