@@ -384,7 +384,7 @@ class FakeStripe:
             delta = int(params["expires_at"]) - time.time()
             # "The Epoch time in seconds at which the Checkout Session will expire. It can be anywhere from
             # 30 minutes to 24 hours after Checkout Session creation."
-            if delta < 30 * 60 - 60 or delta > 24 * 3600:
+            if delta < 30 * 60 or delta > 24 * 3600:
                 raise StripeApiError(400, "The `expires_at` timestamp must be between 30 minutes and 24 hours "
                                      "from Checkout Session creation.", code="parameter_invalid_integer",
                                      param="expires_at")

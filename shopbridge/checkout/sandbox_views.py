@@ -7,7 +7,7 @@ one is reported through :func:`shopbridge.checkout.service.apply_payment_state`,
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import select
 
@@ -30,11 +30,15 @@ def _order(reference: str) -> Order:
     return order
 
 
+def _provider() -> SandboxProvider:
+    return SandboxProvider(current_app._get_current_object(), db.session())
+
+
 @bp.get("/pay/<reference>")
 @public
 def pay(reference: str):
     order = _order(reference)
-    state = SandboxProvider(None, db.session()).fetch_state(reference)  # type: ignore[arg-type]
+    state = _provider().fetch_state(reference)
     return render_template("checkout/sandbox_pay.html", order=order, state=state.outcome.value)
 
 
@@ -44,7 +48,7 @@ def act(reference: str):
     session = db.session()
     order = _order(reference)
     action = request.form.get("action", "")
-    current = SandboxProvider(None, session).fetch_state(reference).outcome  # type: ignore[arg-type]
+    current = _provider().fetch_state(reference).outcome
     email = (request.form.get("email") or "").strip() or None
     source = "sandbox"
     if current is PaymentOutcome.expired or order.status == OrderStatus.cancelled:

@@ -44,8 +44,10 @@ from shopbridge.payments import PaymentOutcome, PaymentState
 
 #: How long a buy-link click or scan still earns the sale.
 ATTRIBUTION_WINDOW = timedelta(days=30)
-#: How long a shopper has to pay before the reservation lapses (Stripe's minimum session life is 30 minutes).
-CHECKOUT_LIFETIME = timedelta(minutes=30)
+#: How long a shopper has to pay before the reservation lapses. Stripe's minimum session life is 30 minutes
+#: counted from *its* clock when the session is created; the margin covers the time until that call lands and
+#: a little clock skew.
+CHECKOUT_LIFETIME = timedelta(minutes=30) + timedelta(seconds=90)
 
 __all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "record_refund", "refund",
            "fulfil", "cancel", "conversions_by_link", "link_code_from", "remember_event"]

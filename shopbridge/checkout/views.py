@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 
 from shopbridge import db
 from shopbridge.access import public
-from shopbridge.catalogue.models import Product, ProductStatus, Variant
+from shopbridge.catalogue.models import ProductStatus, Variant
 from shopbridge.checkout import bp, pricing, service
 from shopbridge.checkout.models import Order, OrderStatus
 from shopbridge.checkout.pricing import CheckoutError, LineRequest
@@ -366,7 +366,3 @@ def _same_site(url: str | None) -> bool:
     parts = urlsplit(url)
     return parts.netloc == request.host and parts.scheme in ("http", "https")
 
-
-def product_for_variant(session: Session, variant_id: int) -> Product | None:
-    variant = session.get(Variant, variant_id)
-    return variant.product if variant else None
