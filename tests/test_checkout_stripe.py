@@ -328,3 +328,51 @@ def test_csv_export_lists_orders(app, client, auth, shirt, fake_stripe):
     csv_text = client.get("/admin/orders/export.csv?status=paid").get_data(as_text=True)
     header, row = csv_text.strip().splitlines()
     assert header.startswith("number,") and "csv@example.com" in row and "54.00" in row and "1 x LS-M" in row
+
+
+def test_a_double_clicked_refund_refunds_once(app, client, auth, shirt, fake_stripe):
+    import re
+
+    _buy(client, shirt)
+    fake_stripe.complete(_session_id(fake_stripe))
+    order = _order(app)
+    auth.login("owner")
+    page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
+    form = {"csrf_token": csrf_token_from(page), "amount": "5.00",
+            "nonce": re.search(r'name="nonce"[^>]*value="([^"]+)"', page).group(1)}
+    client.post(f"/admin/orders/{order.id}/refund", data=form)
+    client.post(f"/admin/orders/{order.id}/refund", data=form)
+    assert _order(app).refunded_minor == 500 and len(fake_stripe.refunds) == 1
+
+
+def test_fulfilling_sends_the_tracking_number_once(app, client, auth, shirt, fake_stripe):
+    from shopbridge.mail.models import OutboxMessage
+
+    _buy(client, shirt)
+    fake_stripe.complete(_session_id(fake_stripe), email="track@example.com")
+    order = _order(app)
+    auth.login("staff")
+    token = auth.csrf(f"/admin/orders/{order.id}")
+    for number in ("TRK-1", "TRK-2"):
+        client.post(f"/admin/orders/{order.id}/fulfil", data={"csrf_token": token, "tracking_number": number})
+    with Session(engine(app)) as s:
+        shipped = [m for m in s.exec(select(OutboxMessage)).all() if "shipped" in m.subject]
+    assert len(shipped) == 1 and "TRK-1" in shipped[0].body
+    assert _order(app).tracking_number == "TRK-2"
+
+
+def test_staff_cancels_a_pending_order_and_the_stripe_session_closes(app, client, auth, shirt, fake_stripe):
+    _buy(client, shirt, quantity=2)
+    order = _order(app)
+    auth.login("staff")
+    client.post(f"/admin/orders/{order.id}/cancel", data={"csrf_token": auth.csrf(f"/admin/orders/{order.id}")})
+    assert _order(app).status == OrderStatus.cancelled and _stock(app, shirt.variants[0].id) == 3
+    assert fake_stripe.sessions[order.provider_reference]["status"] == "expired"
+
+
+def test_webhooks_without_a_signing_secret_are_refused(app, client, shirt, fake_stripe):
+    app.config["STRIPE_WEBHOOK_SECRET"] = None
+    _buy(client, shirt)
+    event = fake_stripe.complete(_session_id(fake_stripe), send=False)
+    assert fake_stripe.post(event).status_code == 503
+    assert _order(app).status == OrderStatus.pending

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from collections.abc import Iterator
 
 from flask import (
@@ -29,7 +30,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 from sqlmodel import func, select
-from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from shopbridge import audit, db, settings
@@ -47,6 +48,7 @@ class FulfilForm(FlaskForm):
 
 
 class RefundForm(FlaskForm):
+    nonce = HiddenField()
     amount = StringField(_l("Amount to refund"), validators=[DataRequired(), Length(max=20)])
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=300)])
 
@@ -130,7 +132,8 @@ def export():
 @requires(ORDERS_VIEW)
 def detail(order_id: int):
     order = db.session().get(Order, order_id) or abort(404)
-    refund_form = RefundForm(amount=Money(order.refundable_minor, order.currency).plain())
+    refund_form = RefundForm(amount=Money(order.refundable_minor, order.currency).plain(),
+                             nonce=secrets.token_urlsafe(16))
     return render_template("orders/detail.html", order=order, fulfil_form=FulfilForm(obj=order),
                            refund_form=refund_form)
 
@@ -162,7 +165,8 @@ def refund(order_id: int):
         return redirect(url_for("orders.detail", order_id=order_id), 303)
     try:
         amount = Money.parse(form.amount.data, order.currency).amount_minor
-        service.refund(session, order_id, amount, user=actor(), reason=form.reason.data or "")
+        nonce = (form.nonce.data or "")[:64] or None
+        service.refund(session, order_id, amount, user=actor(), reason=form.reason.data or "", request_key=nonce)
         session.commit()
         flash(_("Refunded %(amount)s.", amount=Money(amount, order.currency).plain()), "ok")
     except (MoneyError, ValueError) as exc:

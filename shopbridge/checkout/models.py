@@ -192,6 +192,8 @@ class Refund(SQLModel, table=True):
     reason: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by: str = Field(default="", max_length=254)
+    # The admin form's nonce: a double-clicked Refund button finds this row and refunds nothing more.
+    request_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
 def order_for_update_clause(order_id: int):

@@ -343,6 +343,7 @@ def fulfil(session: Session, order_id: int, *, tracking_number: str, user: Any) 
     order = lock(session, order_id)
     if order.paid_at is None or order.status in (OrderStatus.refunded, OrderStatus.cancelled):
         raise CheckoutError("Only paid orders can be marked fulfilled.", "status")
+    first_time = order.fulfilled_at is None
     order.tracking_number = tracking_number.strip()[:100]
     order.fulfilled_at = order.fulfilled_at or utcnow()
     order.status = _settled_status(order)
@@ -352,16 +353,26 @@ def fulfil(session: Session, order_id: int, *, tracking_number: str, user: Any) 
               source=who)
     audit.record(session, user, "order.fulfil", order, {"tracking_number": order.tracking_number})
     session.add(order)
+    if order.email and first_time:
+        from shopbridge.checkout import emails
+
+        emails.order_shipped(session, order)
     return order
 
 
 def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, reason: str = "",
-           app: Any = None) -> Order:
+           request_key: str | None = None, app: Any = None) -> Order:
     """Refund ``amount_minor`` through the order's provider, then record it. Raises CheckoutError or
-    :class:`shopbridge.payments.PaymentError` (nothing is recorded then)."""
+    :class:`shopbridge.payments.PaymentError` (nothing is recorded then).
+
+    ``request_key`` identifies the submitted form: a repeat of the same request (a double click) is a no-op,
+    and it is the provider's idempotency key, so even a retry after a lost answer refunds once.
+    """
     from shopbridge.payments import get_provider
 
     order = lock(session, order_id)
+    if request_key and session.exec(select(Refund.id).where(Refund.request_key == request_key)).first():
+        return order
     if order.paid_at is None or not order.payment_reference:
         raise CheckoutError("This order has no payment to refund.", "amount")
     if amount_minor <= 0:
@@ -374,12 +385,12 @@ def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, rea
     if amount_minor < order.refundable_minor and not provider.supports_partial_refunds:
         raise CheckoutError(f"{provider.verbose_name} can only refund the full amount.", "amount")
     count = session.exec(select(func.count()).select_from(Refund).where(Refund.order_id == order.id)).one()
-    result = provider.refund(order.payment_reference, amount_minor, order.currency,
-                             idempotency_key=f"shopbridge-refund-{order.id}-{count + 1}-{amount_minor}",
+    key = f"shopbridge-refund-{order.id}-" + (request_key or f"{count + 1}-{amount_minor}")
+    result = provider.refund(order.payment_reference, amount_minor, order.currency, idempotency_key=key,
                              reason=reason)
     who = getattr(user, "email", "") or "system"
     session.add(Refund(order_id=order.id, amount_minor=result.amount_minor, reference=result.reference,
-                       status=result.status, reason=reason[:300], created_by=who))
+                       status=result.status, reason=reason[:300], created_by=who, request_key=request_key))
     order.refunded_minor += result.amount_minor
     order.status = _settled_status(order)
     order.updated_at = utcnow()

@@ -115,9 +115,11 @@ def upgrade() -> None:
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('created_at', shopbridge.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('request_key', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('reference')
+    sa.UniqueConstraint('reference'),
+    sa.UniqueConstraint('request_key')
     )
     with op.batch_alter_table('refund', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refund_order_id'), ['order_id'], unique=False)
