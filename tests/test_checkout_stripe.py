@@ -376,3 +376,20 @@ def test_webhooks_without_a_signing_secret_are_refused(app, client, shirt, fake_
     event = fake_stripe.complete(_session_id(fake_stripe), send=False)
     assert fake_stripe.post(event).status_code == 503
     assert _order(app).status == OrderStatus.pending
+
+
+def test_stripe_keys_never_reach_the_logs(app, client, auth, shirt, fake_stripe, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    from shopbridge.testing_stripe import StripeApiError
+
+    _buy(client, shirt, nonce="one")
+    fake_stripe.complete(_session_id(fake_stripe))
+    fake_stripe.fail_next = StripeApiError(400, "Something was wrong with the request.")
+    _buy(client, shirt, nonce="two")
+    forged = json.dumps(fake_stripe.event("checkout.session.completed", {"id": "cs_x"}))
+    client.post("/webhooks/stripe", data=forged, headers={"Stripe-Signature": "t=1,v1=00"})
+    text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    assert fake_stripe.api_key not in text and fake_stripe.webhook_secret not in text
+    assert "stripe error" in caplog.text  # the failure itself is logged, by code
