@@ -148,7 +148,9 @@ def available_providers(app: Flask | None = None) -> dict[str, type[PaymentProvi
 
     app = app or current_app
     found: dict[str, type[PaymentProvider]] = {}
-    for result in manager(app).hook.shopbridge_payment_providers():
+    # pluggy calls the most recently registered plugin first; reversed, the built-ins (registered first) come
+    # first, so an installed plugin cannot silently replace "stripe" or "sandbox".
+    for result in reversed(manager(app).hook.shopbridge_payment_providers()):
         for provider in result or []:
             cls = provider if isinstance(provider, type) else type(provider)
             if not cls.identifier:
