@@ -40,6 +40,7 @@ from shopbridge.checkout.models import (
 )
 from shopbridge.checkout.pricing import CheckoutError, LineRequest, Quote
 from shopbridge.db import utcnow
+from shopbridge.money import Money
 from shopbridge.payments import PaymentOutcome, PaymentState
 
 #: How long a buy-link click or scan still earns the sale.
@@ -228,12 +229,13 @@ def _mark_paid(session: Session, order: Order, state: PaymentState, source: str)
     collected = order.paid_minor + state.discount_minor
     if (state.currency and state.currency.upper() != expected_currency) or collected != order.total_minor:
         _flag(session, order,
-              f"Amount mismatch: the provider collected {order.paid_minor} {(state.currency or '').upper()} "
-              f"(discounts {state.discount_minor}), the order is {order.total_minor} {expected_currency}.",
+              f"Amount mismatch: the provider collected {order.paid_minor} minor units of "
+              f"{(state.currency or '?').upper()} (discounts {state.discount_minor}); the order total is "
+              f"{order.total_minor} minor units of {expected_currency}.",
               source, kind="amount_mismatch")
     was = order.status
     order.status = _settled_status(order)
-    add_event(session, order, "paid", f"Payment received ({order.paid_minor} {order.currency}).", source=source,
+    add_event(session, order, "paid", f"Payment received ({Money(order.paid_minor, order.currency)}).", source=source,
               data={"reference": state.payment_reference, "previous_status": str(was)})
     if order.email:
         from shopbridge.checkout import emails
@@ -309,8 +311,8 @@ def record_refund(session: Session, order_id: int, *, refunded_total_minor: int 
     new_total = max(order.refunded_minor, refunded_total_minor if refunded_total_minor is not None
                     else order.refunded_minor + added)
     if new_total != order.refunded_minor:
-        add_event(session, order, "refund", f"Refunded {new_total - order.refunded_minor} {order.currency}"
-                  f" (total refunded {new_total}).", source=source)
+        add_event(session, order, "refund", f"Refunded {Money(new_total - order.refunded_minor, order.currency)}"
+                  f" (total refunded {Money(new_total, order.currency)}).", source=source)
         order.refunded_minor = new_total
         if order.paid_at is not None:
             order.status = _settled_status(order)
@@ -394,7 +396,7 @@ def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, rea
     order.refunded_minor += result.amount_minor
     order.status = _settled_status(order)
     order.updated_at = utcnow()
-    add_event(session, order, "refund", f"Refunded {result.amount_minor} {order.currency}"
+    add_event(session, order, "refund", f"Refunded {Money(result.amount_minor, order.currency)}"
               + (f": {reason}" if reason else "."), source=who, data={"reference": result.reference})
     audit.record(session, user, "order.refund", order, {"amount_minor": result.amount_minor, "reason": reason})
     session.add(order)
