@@ -163,3 +163,16 @@ def test_conversions_by_link_counts_paid_orders_and_net_revenue(app, product_fac
         service.record_refund(s, paid_ids[0], refunded_total_minor=500, source="test")
         s.commit()
         assert service.conversions_by_link(s) == {"ig-bio": (2, {"EUR": 2500})}
+
+
+def test_a_second_payment_for_a_paid_order_is_flagged(app, product_factory):
+    vid = product_factory(variants=[{"sku": "TW-1", "price_minor": 1000, "currency": "EUR", "stock": 2}]).variants[0].id
+    order_id = _new_order(app, vid)
+    with app.app_context(), Session(engine(app)) as s:
+        for reference in ("pi_first", "pi_first", "pi_second", "pi_second"):
+            order = service.apply_payment_state(s, order_id, PaymentState(
+                "cs", PaymentOutcome.paid, amount_minor=1500, currency="EUR", payment_reference=reference),
+                source="test")
+        s.commit()
+        assert order.payment_reference == "pi_first" and order.needs_review
+        assert [e.kind for e in order.events].count("needs_review") == 1

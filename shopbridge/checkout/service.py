@@ -213,7 +213,14 @@ def _copy_customer(order: Order, state: PaymentState) -> None:
 
 def _mark_paid(session: Session, order: Order, state: PaymentState, source: str) -> None:
     if order.paid_at is not None:
-        return  # already paid: a replay, or the webhook and the success page both got here
+        # Already paid: a replay, or the webhook and the success page both got here. A *different* payment
+        # for the same order (a second checkout paid in another tab) is money to give back: flag it once.
+        second = state.payment_reference and order.payment_reference and \
+            state.payment_reference != order.payment_reference
+        if second and state.payment_reference not in order.review_reason:
+            _flag(session, order, f"A second payment ({state.payment_reference}) arrived for this paid order.",
+                  source)
+        return
     order.paid_at = utcnow()
     order.paid_minor = state.amount_minor if state.amount_minor is not None else order.total_minor
     if order.stock_state == StockState.reserved:
