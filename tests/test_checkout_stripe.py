@@ -216,6 +216,11 @@ def test_amount_mismatch_is_flagged_and_shown_in_the_admin(app, client, auth, sh
     page = client.get(f"/admin/orders/{order.id}").get_data(as_text=True)
     assert "Needs review" in page and "Amount mismatch" in page
     assert order.number in client.get("/admin/orders/?review=1").get_data(as_text=True)
+    client.post(f"/admin/orders/{order.id}/reviewed", data={"csrf_token": auth.csrf(f"/admin/orders/{order.id}"),
+                                                           "note": "Customer paid the rest by bank transfer"})
+    order = _order(app)
+    assert not order.needs_review and "bank transfer" in order.events[-1].message
+    assert order.number not in client.get("/admin/orders/?review=1").get_data(as_text=True)
 
 
 def test_disputes_and_unknown_events(app, client, shirt, fake_stripe):

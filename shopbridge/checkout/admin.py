@@ -47,6 +47,10 @@ class FulfilForm(FlaskForm):
     tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=100)])
 
 
+class ReviewForm(FlaskForm):
+    note = StringField(_l("What was done"), validators=[Optional(), Length(max=300)])
+
+
 class RefundForm(FlaskForm):
     nonce = HiddenField()
     amount = StringField(_l("Amount to refund"), validators=[DataRequired(), Length(max=20)])
@@ -135,7 +139,22 @@ def detail(order_id: int):
     refund_form = RefundForm(amount=Money(order.refundable_minor, order.currency).plain(),
                              nonce=secrets.token_urlsafe(16))
     return render_template("orders/detail.html", order=order, fulfil_form=FulfilForm(obj=order),
-                           refund_form=refund_form)
+                           refund_form=refund_form, review_form=ReviewForm())
+
+
+@bp.post("/<int:order_id>/reviewed")
+@requires(ORDERS_MANAGE)
+def reviewed(order_id: int):
+    session = db.session()
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            service.mark_reviewed(session, order_id, note=form.note.data or "", user=actor())
+        except LookupError:
+            abort(404)
+        session.commit()
+        flash(_("Review closed."), "ok")
+    return redirect(url_for("orders.detail", order_id=order_id), 303)
 
 
 @bp.post("/<int:order_id>/fulfil")

@@ -369,6 +369,19 @@ def fulfil(session: Session, order_id: int, *, tracking_number: str, user: Any) 
     return order
 
 
+def mark_reviewed(session: Session, order_id: int, *, note: str, user: Any) -> Order:
+    """A person looked at a flagged order and dealt with it; the reason stays in the timeline."""
+    order = lock(session, order_id)
+    if order.needs_review:
+        who = getattr(user, "email", "") or "system"
+        add_event(session, order, "reviewed", f"Review closed: {note.strip() or 'no note'}"[:500], source=who)
+        audit.record(session, user, "order.reviewed", order, {"reason": order.review_reason, "note": note})
+        order.needs_review, order.review_reason = False, ""
+        order.updated_at = utcnow()
+        session.add(order)
+    return order
+
+
 def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, reason: str = "",
            request_key: str | None = None, app: Any = None) -> Order:
     """Refund ``amount_minor`` through the order's provider, then record it. Raises CheckoutError or
