@@ -458,9 +458,16 @@ class FakeStripe:
         return Response(page, mimetype="text/html")
 
     def complete(self, session_id: str, *, email: str | None = None, amount_total: int | None = None,
-                 currency: str | None = None, paid: bool = True, send: bool = True) -> dict[str, Any]:
-        """The shopper pays: the session completes (``paid=False``: an asynchronous method still pending)."""
+                 currency: str | None = None, paid: bool = True, discount: int = 0,
+                 send: bool = True) -> dict[str, Any]:
+        """The shopper pays: the session completes (``paid=False``: an asynchronous method still pending;
+        ``discount``: a promotion code took that much off, as ``total_details.amount_discount`` reports)."""
         session = self.sessions[session_id]
+        if discount:
+            if not session["allow_promotion_codes"]:
+                raise ValueError("promotion codes were not allowed for this session")
+            session["amount_total"] -= discount
+            session["total_details"]["amount_discount"] = discount
         intent_id = "pi_" + secrets.token_hex(12)
         charge_id = "ch_" + secrets.token_hex(12)
         if amount_total is not None:

@@ -398,3 +398,18 @@ def test_stripe_keys_never_reach_the_logs(app, client, auth, shirt, fake_stripe,
     text = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
     assert fake_stripe.api_key not in text and fake_stripe.webhook_secret not in text
     assert "stripe error" in caplog.text  # the failure itself is logged, by code
+
+
+def test_promotion_codes_discount_is_not_a_mismatch(app, client, shirt, fake_stripe):
+    from shopbridge import settings
+
+    with app.app_context(), Session(engine(app)) as s:
+        settings.put(s, "stripe.allow_promotion_codes", True, app=app)
+        s.commit()
+    _buy(client, shirt)
+    sid = _session_id(fake_stripe)
+    assert fake_stripe.sessions[sid]["allow_promotion_codes"] is True
+    fake_stripe.complete(sid, discount=500)
+    order = _order(app)
+    assert order.status == OrderStatus.paid and not order.needs_review
+    assert order.paid_minor == order.total_minor - 500 and order.refundable_minor == order.paid_minor
