@@ -146,3 +146,11 @@ def test_cart_checkout_with_country_rate(app, client, shirt, product_factory):
     assert (order.subtotal_minor, order.shipping_minor, order.email) == (4900 + 1800, 900, "bo@example.com")
     bad = client.post("/checkout", data={"csrf_token": token, "email": "x@example.com", "country": "ZZ"})
     assert bad.status_code in (302, 303, 400)
+
+
+def test_sandbox_cannot_pay_once_the_shop_takes_real_payments(app, client, shirt):
+    pay_url = _buy(client, shirt).headers["Location"]
+    token = csrf_token_from(client.get(pay_url).get_data(as_text=True))
+    app.config["STRIPE_SECRET_KEY"] = "sk_live_now_configured"
+    assert client.post(pay_url, data={"csrf_token": token, "action": "pay"}).status_code == 403
+    assert _orders(app)[0].status == OrderStatus.pending

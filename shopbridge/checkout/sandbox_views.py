@@ -15,7 +15,7 @@ from shopbridge import db
 from shopbridge.access import public
 from shopbridge.checkout import service
 from shopbridge.checkout.models import Order, OrderStatus
-from shopbridge.payments import PaymentOutcome, PaymentState
+from shopbridge.payments import PaymentOutcome, PaymentState, active_identifier
 from shopbridge.payments.sandbox import SandboxProvider
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
@@ -47,6 +47,9 @@ def pay(reference: str):
 def act(reference: str):
     session = db.session()
     order = _order(reference)
+    if active_identifier(session) != SandboxProvider.identifier and request.form.get("action") != "cancel":
+        # Once the shop takes real payments, a test checkout opened before must not "pay" for real goods.
+        abort(403, description=_("Test payments are switched off in this shop."))
     action = request.form.get("action", "")
     current = _provider().fetch_state(reference).outcome
     email = (request.form.get("email") or "").strip() or None
