@@ -154,3 +154,14 @@ def test_sandbox_cannot_pay_once_the_shop_takes_real_payments(app, client, shirt
     app.config["STRIPE_SECRET_KEY"] = "sk_live_now_configured"
     assert client.post(pay_url, data={"csrf_token": token, "action": "pay"}).status_code == 403
     assert _orders(app)[0].status == OrderStatus.pending
+
+
+def test_buying_again_from_the_same_page_after_cancelling_starts_a_new_order(app, client, shirt):
+    page = client.get(f"/p/{shirt.slug}").get_data(as_text=True)
+    data = {"csrf_token": csrf_token_from(page), "nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1),
+            "variant_id": shirt.variants[0].id, "quantity": 1}
+    pay_url = client.post("/checkout/buy", data=data).headers["Location"]
+    client.post(pay_url, data={"csrf_token": data["csrf_token"], "action": "cancel"}, follow_redirects=True)
+    again = client.post("/checkout/buy", data=data)  # the back button kept the old form
+    assert "/sandbox/pay/" in again.headers["Location"] and again.headers["Location"] != pay_url
+    assert [o.status for o in _orders(app)] == [OrderStatus.cancelled, OrderStatus.pending]

@@ -217,8 +217,10 @@ def _nonce(quote: pricing.Quote) -> str:
 def _place_order(session: Session, quote: pricing.Quote, *, email: str | None, back: str, from_cart: bool = False):
     nonce = _nonce(quote)
     existing = service.find_by_nonce(session, nonce)
-    if existing is not None and existing.status != OrderStatus.pending and nonce.startswith("auto:"):
-        nonce, existing = nonce + ":" + secrets.token_urlsafe(6), None  # a new purchase of the same things
+    if existing is not None and existing.status != OrderStatus.pending:
+        # The form's order is settled (paid, or cancelled when the shopper came back from the payment page):
+        # pressing Buy again on that page (the back button keeps the form) is a new purchase.
+        nonce, existing = nonce + ":" + secrets.token_urlsafe(6), None
     if existing is not None:
         return redirect(url_for("checkout.pay", token=existing.token), 303)
     link_code = service.link_code_from(cookie_session.get("sb_link"))
