@@ -26,7 +26,7 @@ class CashOnDelivery(PaymentProvider):
     verbose_name = "Cash on delivery"
 
     def create_checkout(self, request):
-        return CheckoutRedirect(url=request.success_url.split("?")[0], reference=f"cod-{request.order_id}")
+        return CheckoutRedirect(url=request.success_url, reference=f"cod-{request.order_id}")
 
     def fetch_state(self, reference):
         # Cash on delivery is "paid" as far as the shop is concerned: the courier collects.

@@ -263,7 +263,7 @@ def checkout_request(order: Order) -> CheckoutRequest:
         total_minor=order.total_minor,
         shipping_country=order.shipping_country,
         email=order.email,
-        success_url=external_url("checkout.order_page", token=order.token) + "?session_id={CHECKOUT_SESSION_ID}",
+        success_url=external_url("checkout.order_page", token=order.token),
         cancel_url=external_url("checkout.cancelled", token=order.token),
         expires_at=order.expires_at,  # type: ignore[arg-type]
         idempotency_key=f"shopbridge-order-{order.id}-{order.token[:12]}",

@@ -53,7 +53,7 @@ class CheckoutRequest:
     total_minor: int
     shipping_country: str
     email: str | None
-    success_url: str  # may contain the provider's own placeholder, e.g. Stripe's {CHECKOUT_SESSION_ID}
+    success_url: str  # the shopper's order page: shows "processing" until the payment is confirmed
     cancel_url: str
     expires_at: datetime
     idempotency_key: str  # the same order always sends the same key: a retry never opens a second payment

@@ -144,7 +144,9 @@ class StripeProvider(PaymentProvider):
             "metadata": dict(request.metadata),
             # Charges and PaymentIntents carry the order id too, so refunds and disputes find their order.
             "payment_intent_data": {"metadata": dict(request.metadata)},
-            "success_url": request.success_url,
+            # Stripe fills in the session id; the order page does not need it, but it makes support easier.
+            "success_url": request.success_url + ("&" if "?" in request.success_url else "?")
+            + "session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": request.cancel_url,
             "expires_at": int(request.expires_at.timestamp()),
         }
