@@ -81,3 +81,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     init_api(app)
     init_links(app)
+    from shopbridge.checkout import init_app as init_checkout
+
+    init_checkout(app)

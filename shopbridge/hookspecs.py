@@ -204,3 +204,41 @@ def shopbridge_order_event(order, event):
 
     :returns: ``None``.
     """
+
+
+@hookspec
+def shopbridge_payment_providers():
+    """Contribute payment providers: the services that take the shopper's money at checkout.
+
+    Called whenever the shop needs its list of providers (checkout, the payment settings page, webhooks,
+    reconciliation); results from every plugin are combined, and the first provider registered for an
+    identifier wins (built-ins are registered first, so a plugin cannot silently replace ``stripe``).
+    The owner chooses the active provider in *Admin → Orders → Payment settings*.
+
+    :returns: a list of subclasses of :class:`shopbridge.payments.PaymentProvider`. Each declares
+        ``identifier`` (stable, stored on every order), ``verbose_name``, capability flags
+        (``supports_refunds``, ``supports_partial_refunds``, ``test_only``) and implements
+        ``create_checkout(CheckoutRequest) -> CheckoutRedirect``, ``fetch_state(reference) -> PaymentState``
+        and, if it refunds, ``refund(...) -> RefundResult``; failures raise ``PaymentError``. Providers never
+        change orders themselves: report what happened by calling
+        ``shopbridge.checkout.service.apply_payment_state(session, order_id, state, source=...)``, which is
+        idempotent and safe under concurrency.
+
+    Example::
+
+        import pluggy
+        from shopbridge.payments import CheckoutRedirect, PaymentProvider
+
+        hookimpl = pluggy.HookimplMarker("shopbridge")  # or ``shopbridge.hookimpl`` where it is exported
+
+        class CashOnDelivery(PaymentProvider):
+            identifier = "cod"
+            verbose_name = "Cash on delivery"
+
+            def create_checkout(self, request):
+                return CheckoutRedirect(url=request.success_url, reference=f"cod-{request.order_id}")
+
+        @hookimpl
+        def shopbridge_payment_providers():
+            return [CashOnDelivery]
+    """

@@ -20,7 +20,7 @@ ENTRY_POINT_GROUP = "shopbridge.plugins"
 EXTENSION = "shopbridge.plugins"
 
 #: Core modules that implement hooks, registered before any installed plugin.
-BUILTIN_PLUGINS: tuple[str, ...] = ()
+BUILTIN_PLUGINS: tuple[str, ...] = ("shopbridge.payments.builtin",)
 
 log = logging.getLogger(__name__)
 

@@ -270,3 +270,4 @@ def product_factory(db_session):
 
 
 from shopbridge.browser import chromium, desktop, live_server, phone  # noqa: E402,F401  (fixtures)
+from shopbridge.testing_stripe import fake_stripe  # noqa: E402,F401  (fixture)

@@ -22,10 +22,17 @@ DEFAULT_CSP = {
 
 
 def content_security_policy(app: Flask) -> str:
+    """The shop's CSP: the defaults plus ``CSP_EXTRA`` (features add sources there when the app is built)."""
+    key = repr(app.config.get("CSP_EXTRA"))
+    cached = app.extensions.get("shopbridge.csp")
+    if cached and cached[0] == key:
+        return cached[1]
     policy = {k: list(v) for k, v in DEFAULT_CSP.items()}
     for directive, sources in (app.config.get("CSP_EXTRA") or {}).items():
         policy.setdefault(directive, []).extend(sources)
-    return "; ".join(f"{k} {' '.join(v)}" for k, v in policy.items())
+    value = "; ".join(f"{k} {' '.join(v)}" for k, v in policy.items())
+    app.extensions["shopbridge.csp"] = (key, value)
+    return value
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -49,11 +56,10 @@ def wants_json() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    csp = content_security_policy(app)
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(current_app))
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -33,6 +33,7 @@ CORE_MENU = (
     MenuItem(N_("Channels"), "channels.index", access.SETTINGS_MANAGE, 40),
     MenuItem(N_("Orders"), "orders.index", access.ORDERS_VIEW, 50),
     MenuItem(N_("Outbox"), "outbox.index", access.SETTINGS_MANAGE, 60),
+    MenuItem(N_("Mail"), "mail.outbox", access.SETTINGS_MANAGE, 62),
     MenuItem(N_("Feeds"), "feeds.admin", access.SETTINGS_MANAGE, 65),
     MenuItem(N_("Users"), "admin.users", access.USERS_MANAGE, 80),
     MenuItem(N_("Settings"), "admin.settings", access.SETTINGS_MANAGE, 85),
