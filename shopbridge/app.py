@@ -35,8 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
 
-    pm = plugins.init_app(app)
-    pm.hook.shopbridge_register_blueprints(app=app)
+    plugins.init_app(app)
+    from shopbridge import jobs
+
+    jobs.init_app(app)
+    plugins.call("shopbridge_register_blueprints", app=app)
     return app
 
 
@@ -65,3 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     init_api(app)
+
+    from shopbridge.channels.views import bp as channels_bp
+    from shopbridge.channels.views import inbox_bp, outbox_bp, webhooks_bp
+    from shopbridge.posts.views import bp as posts_bp
+
+    for blueprint in (channels_bp, inbox_bp, outbox_bp, webhooks_bp, posts_bp):
+        app.register_blueprint(blueprint)

@@ -19,9 +19,11 @@ def _create_app():
     from shopbridge.app import create_app
 
     app = create_app()
-    from shopbridge.plugins import manager
+    from shopbridge.plugins import call
 
-    for commands in manager(app).hook.shopbridge_cli_commands():
+    with app.app_context():
+        answers = call("shopbridge_cli_commands", app=app)
+    for commands in answers:
         for command in commands or []:
             app.cli.add_command(command)
     return app
