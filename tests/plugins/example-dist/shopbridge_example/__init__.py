@@ -1,7 +1,14 @@
 """Example Social: a minimal third-party channel plugin (publishes a post with one JSON request)."""
 
 from shopbridge import hookimpl
-from shopbridge.channels import Capability, ChannelType, ConnectionCheck, PlatformError, PublishResult, SettingField
+from shopbridge.channels import (
+    Capability,
+    ChannelType,
+    ConnectionCheck,
+    PlatformError,
+    PublishResult,
+    SettingField,
+)
 
 EXAMPLE = ChannelType(
     name="example_social",
