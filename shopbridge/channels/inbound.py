@@ -209,3 +209,18 @@ def add_rule(session: Session, *, keyword: str, reply_text: str, product_id: int
     session.flush()
     audit.record(session, user, "keyword_rule.create", rule, {"keyword": keyword})
     return rule
+
+
+def order_event(session: Session, order: dict[str, Any], event: str, app: Flask | None = None) -> None:
+    """Tell plugins about an order event (``created``, ``paid`` …) from a job, after ``session`` commits.
+
+    The checkout calls this; plugins' ``shopbridge_order_event`` errors are recorded and never block the order.
+    """
+    jobs.enqueue_after_commit(session, "orders.event", dict(order), event, app=app)
+
+
+@jobs.job("orders.event")
+def notify_order(app: Flask, order: dict[str, Any], event: str) -> None:
+    from types import MappingProxyType
+
+    plugins.call("shopbridge_order_event", app=app, order=MappingProxyType(dict(order)), event=event)
