@@ -130,11 +130,13 @@ def post_publish(products, channel_names, at, title, caption, hashtags, options)
 @with_appcontext
 def post_list(status) -> None:
     """List recent posts and where each one stands per channel."""
+    from sqlmodel import select
+
     from shopbridge.channels.models import Channel
     from shopbridge.posts import service
 
     with db.session_scope() as session:
-        names = {c.id: c.name for c in session.query(Channel)}
+        names = {c.id: c.name for c in session.exec(select(Channel))}
         posts = service.list_posts(session, status)
         if not posts:
             click.echo("No posts.")
