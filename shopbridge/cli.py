@@ -97,7 +97,7 @@ def demo_load() -> None:
 
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
 @click.option("--worker/--no-worker", default=True, show_default=True,
               help="Run background jobs in this process too (production runs `shopbridge worker` apart).")
 @with_appcontext
