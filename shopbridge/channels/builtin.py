@@ -29,8 +29,10 @@ def trim_words(text: str, limit: int) -> str:
     if limit <= len(ELLIPSIS):
         return text[:limit]
     cut = text[: limit - len(ELLIPSIS)]
-    if " " in cut.strip() and not text[limit - len(ELLIPSIS)].isspace():
-        cut = cut[: cut.rstrip().rfind(" ")] if cut.rstrip().rfind(" ") > 0 else cut
+    if not text[len(cut)].isspace() and not cut.endswith(" "):  # the cut fell inside a word: drop the word
+        space = cut.rfind(" ")
+        if space > 0:
+            cut = cut[:space]
     return cut.rstrip(" ,;:.-") + ELLIPSIS
 
 
@@ -44,7 +46,10 @@ def render_text(caption: str, hashtags, link_url: str | None, limit: int | None)
     tags = hashtag_text(hashtags).split()
     link = (link_url or "").strip()
     if link and link in caption:
-        link = ""  # the caption template placed the link itself ({link}); never show it twice
+        if limit is None or len(caption) <= limit:
+            link = ""  # the caption template placed the link itself ({link}); never show it twice
+        else:  # trimming could cut it: take it out of the caption and keep it whole at the end
+            caption = " ".join(caption.replace(link, " ").split())
 
     def assemble(caption_part: str, tag_list: list[str]) -> str:
         parts = [caption_part] if caption_part else []
