@@ -32,7 +32,7 @@ def test_compose_preview_and_publish_from_the_admin(app, client, auth, db_sessio
     bio = channel_factory("fakegram", {"account_id": "2", "access_token": "good-token", "style": "bio"},
                           dry_run=False, name="Fakegram bio").channel
     auth.login("agency")
-    form = client.get(f"/admin/posts/new?product=linen-shirt").get_data(as_text=True)
+    form = client.get("/admin/posts/new?product=linen-shirt").get_data(as_text=True)
     assert "Fakegram live" in form and 'value="Linen shirt"' in form
     response = client.post("/admin/posts/new", data={
         "csrf_token": csrf_token_from(form), "title": "Linen", "product_ids": [str(product.id)],
