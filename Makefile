@@ -32,7 +32,7 @@ run: translations
 	PORT=$(PORT) $(BIN)/shopbridge serve --port $(PORT)
 
 test: $(VENV)/.installed-test translations
-	$(BIN)/ruff check shopbridge tests plugins bench
+	$(BIN)/ruff check shopbridge tests $(wildcard plugins bench)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test translations

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from shopbridge import config as config_module
-from shopbridge import db, i18n, plugins, settings
+from shopbridge import db, health, i18n, logs, plugins, settings
 from shopbridge.extensions import csrf, limiter, login_manager
 
 
@@ -22,7 +22,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("shopbridge", instance_path=loaded["DATA_DIR"], instance_relative_config=False)
     app.config.update(loaded)
 
+    logs.init_app(app)
     db.init_app(app)
+    health.init_app(app)
     settings.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -40,6 +42,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     jobs.init_app(app)
     plugins.call("shopbridge_register_blueprints", app=app)
+
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly as many proxy hops as configured (1 for a single nginx): more would let a client
+        # forge its address, which rate limits and unique-visitor counts rely on.
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     return app
 
 
@@ -60,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from shopbridge.accounts.views import bp as auth_bp
     from shopbridge.admin import bp as admin_bp
     from shopbridge.api import init_app as init_api
+    from shopbridge.catalogue.views import bp as catalogue_bp
+    from shopbridge.feeds import bp as feeds_bp
     from shopbridge.media import bp as media_bp
     from shopbridge.storefront import bp as storefront_bp
 
@@ -67,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(feeds_bp)
+    app.register_blueprint(catalogue_bp)
     init_api(app)
 
     from shopbridge.channels.views import bp as channels_bp

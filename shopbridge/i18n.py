@@ -28,7 +28,15 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return user_locale
-    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
+    return request.accept_languages.best_match(languages) or _default_locale()
+
+
+def _default_locale() -> str:
+    """The language chosen on the admin's settings page, else ``DEFAULT_LOCALE`` from the configuration."""
+    from shopbridge import db
+    from shopbridge.admin.shop_settings import effective
+
+    return effective(db.session(), "default_locale")
 
 
 def format_money(value: Money | None, fallback: str = "") -> str:

@@ -248,6 +248,10 @@ def start_embedded_worker(app: Flask, workers: int = 2) -> Consumer | None:
     running.start()
     import atexit
 
-    atexit.register(lambda: running.stop(graceful=False))
+    def stop_at_exit() -> None:
+        if not running.stop_flag.is_set():  # already stopped by the server's own shutdown
+            running.stop(graceful=False)
+
+    atexit.register(stop_at_exit)
     log.info("background worker started in thread %s", threading.current_thread().name)
     return running

@@ -26,6 +26,13 @@ _hasher = PasswordHasher()
 TOKEN_PREFIX = "sb_"
 
 
+def use_cheap_hashing_for_tests() -> None:
+    """Make Argon2 cheap. Only the test fixtures call this: a strong hash per fixture user would dominate the
+    suite's run time, and what the tests check (verify, rehash) does not depend on the cost."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -7,7 +7,8 @@ A plugin's tests get, with no set-up of their own:
 - ``db_session``: a database session (committed explicitly by the test);
 - ``users``: an owner, a staff member and an agency user, with known passwords;
 - ``auth``: ``auth.login("staff")`` signs the test client in as that role; ``auth.token("owner")`` returns an
-  API token for it.
+  API token for it;
+- ``api_client``: ``api_client("agency").get("/api/v1/products")`` calls the JSON API with that role's token.
 
 Migrating from scratch for every test would dominate the run time, so the schema is migrated once per test
 session into a template database and each test starts from a copy of it (SQLite), or from emptied tables
@@ -24,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from shopbridge.security import use_cheap_hashing_for_tests  # noqa: E402
+
+use_cheap_hashing_for_tests()
 
 PASSWORDS = {"owner": "owner-password-1", "staff": "staff-password-1", "agency": "agency-password-1"}
 
@@ -177,6 +182,40 @@ def csrf_token_from(html: str) -> str:
 @pytest.fixture
 def auth(app, client, users) -> AuthActions:
     return AuthActions(app, client, users)
+
+
+class ApiClient:
+    """Flask's test client speaking to the JSON API with one bearer token: ``api.post("/api/v1/products",
+    json={...})``. Extra ``headers=`` are merged over the token (pass ``Authorization`` to replace it)."""
+
+    def __init__(self, client, token: str):
+        self.client = client
+        self.token = token
+
+    def open(self, path: str, method: str = "GET", **kwargs):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.open(path, "GET", **kwargs)
+
+    def post(self, path: str, **kwargs):
+        return self.open(path, "POST", **kwargs)
+
+    def patch(self, path: str, **kwargs):
+        return self.open(path, "PATCH", **kwargs)
+
+    def put(self, path: str, **kwargs):
+        return self.open(path, "PUT", **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.open(path, "DELETE", **kwargs)
+
+
+@pytest.fixture
+def api_client(auth, client):
+    """``api_client("staff")``: an :class:`ApiClient` with a fresh API token of that role's user."""
+    return lambda role="owner": ApiClient(client, auth.token(role))
 
 
 def make_product(session, *, title: str = "Linen shirt", slug: str | None = None, status: str = "active",

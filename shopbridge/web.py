@@ -41,8 +41,10 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def wants_json() -> bool:
+    # HTML wins ties: browsers, link-preview crawlers and curl send "*/*" or nothing, and should see the
+    # friendly page; only a client that prefers JSON outside /api/ gets a problem document.
     return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
 
 
@@ -63,22 +65,39 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if wants_json():
+            api = current_app.extensions.get("shopbridge.api")
+            if api is not None and request.path.startswith("/api/"):
+                return api.handle_http_exception(exc)
             from shopbridge.problems import problem_response
 
             return problem_response(exc.code or 500, detail=exc.description)
-        if exc.code == 401 and request.blueprint in {"admin", "auth"}:
+        # Every admin page (any feature's blueprint under /admin/) sends a signed-out visitor to the login page.
+        if exc.code == 401 and (request.blueprint in {"admin", "auth"} or request.path.startswith("/admin/")):
             from flask import redirect
 
             return redirect(url_for("auth.login", next=request.full_path))
         template = "errors/404.html" if exc.code == 404 else "errors/error.html"
         return render_template(template, error=exc), exc.code
 
+    # flask-smorest registers a handler for every HTTPException when the API is set up; Flask looks up a
+    # handler for the status code itself first, so these keep their pages (and the admin its login redirect)
+    # while /api/ paths are handed back to the API's problem documents above.
+    for code in (400, 401, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, http_error)
+
     @app.context_processor
     def template_helpers():
         user = access.actor() if request else None
         return {
-            "shop_name": current_app.config["SHOP_NAME"],
+            "shop_name": _shop_name(),
             "can": lambda permission: access.can(user, permission),
             "external_url": external_url,
         }
 
+
+def _shop_name() -> str:
+    """The name saved on the settings page, else ``SHOP_NAME`` from the configuration."""
+    from shopbridge import db
+    from shopbridge.admin.shop_settings import effective
+
+    return effective(db.session(), "shop_name")

@@ -2,9 +2,11 @@
 import sys
 from pathlib import Path
 
-import pytest
+# Test helper modules (e.g. pictures.py) are imported by name; importlib import mode does not add tests/ itself.
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "plugins"))  # the Fakegram test plugin (fake_platform.py)
 
-sys.path.insert(0, str(Path(__file__).parent / "plugins"))
+import pytest  # noqa: E402
 
 
 @pytest.fixture

@@ -10,4 +10,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from shopbridge.admin import views  # noqa: E402,F401  (routes register on bp)
+from shopbridge.admin import tokens, users, views  # noqa: E402,F401  (routes register on bp)

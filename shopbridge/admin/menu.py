@@ -28,6 +28,7 @@ CORE_MENU = (
     MenuItem("Channels", "channels.index", access.SETTINGS_MANAGE, 40),
     MenuItem("Orders", "orders.index", access.ORDERS_VIEW, 50),
     MenuItem("Outbox", "outbox.index", access.SETTINGS_MANAGE, 60),
+    MenuItem("Feeds", "feeds.admin", access.SETTINGS_MANAGE, 65),
     MenuItem("Users", "admin.users", access.USERS_MANAGE, 80),
     MenuItem("Settings", "admin.settings", access.SETTINGS_MANAGE, 85),
     MenuItem("Audit log", "admin.audit_log", access.AUDIT_VIEW, 90),

@@ -59,6 +59,30 @@ def _open(data: bytes, max_bytes: int) -> PILImage.Image:
     return ImageOps.exif_transpose(image)
 
 
+def check(data: bytes, max_bytes: int) -> None:
+    """Raise :class:`ImageError` unless ``data`` would be accepted by :func:`store`; writes nothing.
+
+    Forms call this for every upload before they change anything, so a bad third file never leaves the first
+    two stored.
+    """
+    _open(data, max_bytes).close()
+
+
+def files_of(image: Image) -> list[str]:
+    """Every file (relative to UPLOAD_DIR) stored for ``image``: the original and its renditions."""
+    stem = image.path.rsplit(".", 1)[0]
+    return [image.path, *(f"{stem}-{w}.jpg" for w in image.sizes)]
+
+
+def delete_files(upload_dir: str | Path, image: Image) -> None:
+    """Remove ``image``'s files; used after the row is gone, or when the transaction that added it failed."""
+    root = Path(upload_dir).resolve()
+    for relative in files_of(image):
+        target = (root / relative).resolve()
+        if root in target.parents:  # never follow a tampered path out of the upload directory
+            target.unlink(missing_ok=True)
+
+
 def store(upload_dir: str | Path, product_id: int, data: bytes, sizes: list[int], max_bytes: int) -> StoredImage:
     """Validate ``data`` and write the original plus one rendition per width in ``sizes``."""
     image = _open(data, max_bytes)

@@ -20,7 +20,8 @@ from sqlmodel import Session, func, or_, select
 
 from shopbridge import audit
 from shopbridge.accounts.models import User
-from shopbridge.catalogue.models import Category, Product, ProductStatus, Variant
+from shopbridge.catalogue import images
+from shopbridge.catalogue.models import Category, Image, Product, ProductStatus, Variant
 from shopbridge.db import utcnow
 from shopbridge.money import MoneyError, normalise_currency
 
@@ -31,6 +32,9 @@ MAX_PRICE_MINOR = 10**11  # a billion in major units: anything above is a typo, 
 class FieldError:
     field: str
     message: str
+    #: ``"conflict"`` when the input is fine on its own but clashes with what the catalogue already holds (a
+    #: slug or SKU taken by another product); ``"invalid"`` otherwise. The API answers 409 vs 422 by it.
+    code: str = "invalid"
 
 
 class CatalogueError(ValueError):
@@ -128,7 +132,7 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
     else:
         clash = session.exec(select(Product.id).where(Product.slug == slug)).first()
         if clash is not None and (product is None or clash != product.id):
-            errors.append(FieldError("slug", f"“{slug}” is already used by another product"))
+            errors.append(FieldError("slug", f"“{slug}” is already used by another product", "conflict"))
 
     if data.status not in {s.value for s in ProductStatus}:
         errors.append(FieldError("status", "must be draft, active or archived"))
@@ -151,9 +155,11 @@ def validate(session: Session, data: ProductInput, product: Product | None = Non
             seen_skus[sku.upper()] = i
             owner = session.exec(select(Variant.id).where(func.upper(Variant.sku) == sku.upper())).first()
             if owner is not None and owner not in own_variant_ids:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another product",
+                                         "conflict"))
             elif owner is not None and v.id is not None and owner != v.id:
-                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant"))
+                errors.append(FieldError(f"{path}.sku", f"SKU “{sku}” already belongs to another variant",
+                                         "conflict"))
         if v.id is not None and v.id not in own_variant_ids:
             errors.append(FieldError(f"{path}.id", "is not a variant of this product"))
 
@@ -302,6 +308,71 @@ def input_from_product(product: Product) -> ProductInput:
     )
 
 
+def _relative_errors(errors: list[FieldError], index: int) -> list[FieldError]:
+    """Re-root ``variants.{index}.x`` errors at the variant (``x``), for callers that edit one variant."""
+    prefix = f"variants.{index}."
+    relative = []
+    for e in errors:
+        if e.field.startswith(prefix):
+            relative.append(FieldError(e.field[len(prefix):], e.message, e.code))
+        elif e.field == "variants":  # the only product-wide variant rule: one currency per product
+            relative.append(FieldError("currency", e.message, e.code))
+        else:
+            relative.append(e)
+    return relative
+
+
+def _save_variant(session: Session, product: Product, data: ProductInput, index: int, user: User | None,
+                  action: str) -> Variant:
+    """Validate ``data`` as a whole product (so every catalogue rule applies) and save it; errors are
+    reported relative to the variant at ``index``."""
+    errors = validate(session, data, product)
+    if errors:
+        raise CatalogueError(_relative_errors(errors, index))
+    before = _snapshot(product)
+    _apply(session, product, data)
+    session.add(product)
+    session.flush()
+    variant = product.variants[index]
+    after = _snapshot(product)
+    audit.record(session, user, action, variant,
+                 {"product_id": product.id, **audit.diff({"variant": before["variants"][index:index + 1]},
+                                                         {"variant": after["variants"][index:index + 1]})})
+    return variant
+
+
+def add_variant(session: Session, product: Product, data: VariantInput, user: User | None = None) -> Variant:
+    """Add one variant to ``product`` with the same rules as a full product save.
+
+    Raises :class:`CatalogueError` with field paths relative to the variant (``sku``, ``price_minor``).
+    """
+    full = input_from_product(product)
+    data.id = None
+    full.variants.append(data)
+    return _save_variant(session, product, full, len(full.variants) - 1, user, "variant.create")
+
+
+VARIANT_FIELDS = ("sku", "price_minor", "compare_at_minor", "currency", "stock", "options", "gtin")
+
+
+def update_variant(session: Session, variant: Variant, changes: dict[str, Any],
+                   user: User | None = None) -> Variant:
+    """Change some fields of one variant (``changes`` maps names in :data:`VARIANT_FIELDS` to new values).
+
+    Fields not named keep their value, so a stock sync can send ``{"stock": 3}`` alone. The whole product is
+    re-validated; errors come back relative to the variant.
+    """
+    unknown = set(changes) - set(VARIANT_FIELDS)
+    if unknown:
+        raise CatalogueError([FieldError(name, "is not a variant field") for name in sorted(unknown)])
+    product = variant.product
+    full = input_from_product(product)
+    index = next(i for i, v in enumerate(full.variants) if v.id == variant.id)
+    for name, value in changes.items():
+        setattr(full.variants[index], name, value)
+    return _save_variant(session, product, full, index, user, "variant.update")
+
+
 def get_by_slug(session: Session, slug: str) -> Product | None:
     return session.exec(select(Product).where(Product.slug == slug)).first()
 
@@ -373,8 +444,134 @@ def categories_in_use(session: Session) -> list[Category]:
                                                                                         Category.name)))
 
 
+# --- Images ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file as the service sees it: bytes and the name the person gave it (for messages only)."""
+
+    data: bytes
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class ImageStore:
+    """Where images go and how big they may be (from the app's configuration)."""
+
+    upload_dir: str
+    sizes: list[int]
+    max_bytes: int
+
+
+def check_images(uploads: list[Upload], store: ImageStore) -> list[FieldError]:
+    """One field error (``images.<n>``) per upload that is not an acceptable image; writes nothing."""
+    errors: list[FieldError] = []
+    for i, upload in enumerate(uploads):
+        try:
+            images.check(upload.data, store.max_bytes)
+        except images.ImageError as exc:
+            name = upload.filename or f"file {i + 1}"
+            errors.append(FieldError(f"images.{i}", f"{name}: {exc}"))
+    return errors
+
+
+def add_images(session: Session, product: Product, uploads: list[Upload], store: ImageStore,
+               user: User | None = None) -> list[Image]:
+    """Validate every upload first, then store them all after the product's existing images.
+
+    Files are written before the transaction commits; if the caller's commit fails it must call
+    :func:`discard_image_files` with the returned images so no file is left without its row.
+    """
+    errors = check_images(uploads, store)
+    if errors:
+        raise CatalogueError(errors)
+    if product.id is None:
+        session.flush()
+    added: list[Image] = []
+    try:
+        for upload in uploads:
+            added.append(images.add_image(store.upload_dir, product, upload.data, sizes=store.sizes,
+                                          max_bytes=store.max_bytes))
+        session.flush()
+    except BaseException:
+        discard_image_files(store, added)
+        raise
+    if added:
+        product.updated_at = utcnow()
+        audit.record(session, user, "product.images.add", product,
+                     {"images": [i.path for i in added]})
+    return added
+
+
+def discard_image_files(store: ImageStore, stored: list[Image]) -> None:
+    for image in stored:
+        images.delete_files(store.upload_dir, image)
+
+
+def _renumber(product: Product) -> None:
+    for position, image in enumerate(product.images):
+        image.position = position
+
+
+def remove_image(session: Session, product: Product, image: Image, user: User | None = None) -> Image:
+    """Detach and delete ``image``'s row; the caller deletes its files after committing."""
+    if image.product_id != product.id:
+        raise CatalogueError([FieldError("image", "is not an image of this product")])
+    product.images.remove(image)
+    _renumber(product)
+    product.updated_at = utcnow()
+    session.add(product)
+    session.flush()
+    audit.record(session, user, "product.images.remove", product, {"image": image.path})
+    return image
+
+
+def move_image(session: Session, product: Product, image: Image, offset: int, user: User | None = None) -> None:
+    """Move ``image`` ``offset`` places (-1 earlier, +1 later); the first image is the one shoppers see first."""
+    if image.product_id != product.id:
+        raise CatalogueError([FieldError("image", "is not an image of this product")])
+    ordered = list(product.images)
+    old = ordered.index(image)
+    new = max(0, min(len(ordered) - 1, old + offset))
+    if new == old:
+        return
+    ordered.insert(new, ordered.pop(old))
+    for position, item in enumerate(ordered):
+        item.position = position
+        session.add(item)
+    product.updated_at = utcnow()
+    session.add(product)
+    session.flush()
+    session.refresh(product, ["images"])
+    audit.record(session, user, "product.images.reorder", product, {"image": image.path, "position": [old, new]})
+
+
+# --- Bulk import ----------------------------------------------------------------------------------------------
+
+
+def import_products(session: Session, items: list[tuple[ProductInput, Product | None]],
+                    user: User | None = None) -> list[Product]:
+    """Create or update every product in ``items`` (``None`` means "new") in the caller's transaction.
+
+    Each product is validated again here; the first refusal raises :class:`CatalogueError` and the caller rolls
+    the whole transaction back, so an import lands completely or not at all.
+    """
+    done: list[Product] = []
+    for data, existing in items:
+        if existing is None:
+            done.append(create_product(session, data, user))
+        else:
+            done.append(update_product(session, existing, data, user))
+    audit.record(session, user, "catalogue.import", None,
+                 {"created": sum(1 for _, e in items if e is None), "updated": sum(1 for _, e in items if e)})
+    return done
+
+
 __all__ = [
     "CatalogueError", "FieldError", "ProductInput", "VariantInput", "Page", "archive_product", "create_product",
     "update_product", "set_status", "validate", "search_products", "slugify", "get_by_slug", "input_from_product",
-    "categories_in_use", "get_or_create_category", "gtin_is_valid",
+    "categories_in_use", "get_or_create_category", "gtin_is_valid", "Upload", "ImageStore", "check_images",
+    "add_images", "discard_image_files", "remove_image", "move_image", "import_products", "add_variant",
+    "update_variant", "VARIANT_FIELDS",
 ]
