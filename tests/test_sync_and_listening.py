@@ -62,7 +62,8 @@ def test_product_edits_are_debounced_batched_and_reported_per_item(app, db_sessi
     fake_clock.advance(seconds=app.config["SYNC_DEBOUNCE_SECONDS"] + 1)
     fake_clock.run_due()
     assert set(fakegram.items) == {f"sb-v{v.id}" for v in shirt.variants}
-    assert fakegram.items[f"sb-v{shirt.variants[0].id}"]["link"].endswith("/p/linen-shirt-2026")
+    assert fakegram.items[f"sb-v{shirt.variants[0].id}"]["link"].endswith(
+        f"/p/linen-shirt-2026?variant={shirt.variants[0].id}")
 
 
 def test_archiving_removes_items_and_a_full_resync_sends_everything(app, db_session, fakegram, runner,

@@ -7,15 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from shopbridge.catalogue.models import Image, Product, ProductStatus, Variant
+from shopbridge.catalogue.models import Image, Product, Variant
 from shopbridge.channels.service import absolute_url
 from shopbridge.channels.types import CatalogueItem, ProductInfo
 from shopbridge.money import Money
-
-
-def item_id(variant: Variant | int) -> str:
-    """A variant's catalogue id on every platform: stable across SKU and slug changes, never reused."""
-    return f"sb-v{variant if isinstance(variant, int) else variant.id}"
 
 
 def image_link(image: Image | None, app: Flask | None = None) -> str | None:
@@ -47,31 +42,17 @@ def product_info(product: Product, image: Image | None = None, app: Flask | None
 
 
 def catalogue_items(product: Product, app: Flask | None = None) -> list[CatalogueItem]:
-    """One item per variant; archived or draft products become ``deleted`` items (removed from platforms)."""
-    images = [image_link(i, app) for i in product.images]
-    url = absolute_url("storefront.product", app, slug=product.slug)
-    gone = product.status != ProductStatus.active
-    items = []
-    for variant in product.variants:
-        label = variant.label
-        title = product.title if label == "Default" else f"{product.title} – {label}"
-        items.append(CatalogueItem(
-            item_id=item_id(variant),
-            group_id=f"sb-p{product.id}",
-            title=title[:150],
-            description=product.description or product.title,
-            link=url,
-            image_link=images[0] if images else None,
-            additional_image_links=tuple(i for i in images[1:] if i),
-            price=variant.compare_at or variant.price,
-            sale_price=variant.price if variant.compare_at else None,
-            availability="in stock" if variant.stock > 0 else "out of stock",
-            quantity=variant.stock,
-            brand=product.brand,
-            gtin=variant.gtin,
-            sku=variant.sku,
-            options={str(k): str(v) for k, v in (variant.options or {}).items()},
-            category=product.category.name if product.category else None,
-            deleted=gone,
-        ))
-    return items
+    """One item per variant, exactly as the feeds build them (:mod:`shopbridge.catalogue.items`);
+    archived or draft products become ``deleted`` items (removed from platforms)."""
+    from shopbridge.catalogue.items import to_item
+
+    several = len(product.variants) > 1
+
+    def product_url(product: Product, variant: Variant) -> str:
+        url = absolute_url("storefront.product", app, slug=product.slug)
+        return f"{url}?variant={variant.id}" if several else url
+
+    def image_url(image: Image) -> str:
+        return absolute_url("media.file", app, filename=image.path)
+
+    return [to_item(v, product, product_url=product_url, image_url=image_url) for v in product.variants]
