@@ -160,3 +160,12 @@ def test_keyword_rules_are_added_in_the_inbox_with_a_clear_message_for_bad_input
     good = client.post("/admin/inbox/", data={"csrf_token": csrf, "keyword": "#acme", "reply_text": "Shop: {link}",
                                               "product_id": "0", "channel_id": "0"})
     assert good.status_code == 302 and db_session.exec(select(KeywordRule)).one().keyword == "#acme"
+
+
+def test_the_product_page_in_the_admin_links_to_its_sync_status_and_to_posting_it(client, auth, product_factory):
+    product = product_factory(title="Linen shirt", slug="linen-shirt")
+    auth.login("owner")
+    page = client.get(f"/admin/products/{product.id}").get_data(as_text=True)
+    assert f"/admin/channels/sync/{product.id}" in page and "/admin/posts/new?product=linen-shirt" in page
+    status = client.get(f"/admin/channels/sync/{product.id}").get_data(as_text=True)
+    assert "has not been sent to any catalogue channel yet" in status
