@@ -45,10 +45,17 @@ def test_compose_preview_and_publish_from_the_admin(app, client, auth, db_sessio
     assert "/ 120 characters" in page
     assert not fakegram.posts and not fake_links  # a preview sends nothing and creates no link
 
+    live_target = next(t for t in post.targets if t.channel_id == live.id)
+    bad = client.post(f"/admin/posts/{post.id}/targets/{live_target.id}/options",
+                      data={"csrf_token": csrf_token_from(page), "options": "no equals sign"}, follow_redirects=True)
+    assert "Line 1: write key=value" in bad.get_data(as_text=True)
+    client.post(f"/admin/posts/{post.id}/targets/{live_target.id}/options",
+                data={"csrf_token": csrf_token_from(page), "options": "board=Summer\n"})
     client.post(f"/admin/posts/{post.id}/submit", data={"csrf_token": csrf_token_from(page)})
     db_session.expire_all()
     assert db_session.get(Post, post.id).status == PostStatus.published
     assert len(fakegram.posts) == 2
+    assert [p.get("board") for p in fakegram.posts.values()].count("Summer") == 1  # only on that channel
     assert {link["channel"] for link in fake_links} == {"Fakegram live", "Fakegram bio"}  # one link each
     links = {t.link_url for t in db_session.exec(select(PostTarget))}
     assert len(links) == 2

@@ -322,6 +322,30 @@ def resolve_unknown(session: Session, target: PostTarget, *, published: bool, re
         jobs.enqueue_after_commit(session, "posts.publish", target.id, app=app)
 
 
+def parse_options(text: str) -> dict[str, str]:
+    """``key=value`` lines (e.g. ``board=Summer``) as a dict; raises :class:`PostError` on a malformed line."""
+    options: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), 1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][\w.-]{0,59}", key.strip()):
+            raise PostError({"options": f"Line {number}: write key=value, e.g. board=Summer."})
+        options[key.strip()] = value.strip()
+    return options
+
+
+def set_target_options(session: Session, target: PostTarget, options: dict[str, Any],
+                       user: User | None = None) -> None:
+    """Per-channel choices (a Pinterest board, a Telegram chat …) handed to the plugin as ``content.options``."""
+    if target.status not in (TargetStatus.pending, TargetStatus.queued, TargetStatus.failed,
+                             TargetStatus.cancelled):
+        raise PostError({"options": "Options can only change before the post goes out on this channel."})
+    audit.record(session, user, "post.options", target, audit.diff(dict(target.options or {}), dict(options)))
+    target.options = dict(options)
+    session.add(target)
+
+
 def delete_post(session: Session, post: Post, user: User | None = None, app: Flask | None = None) -> None:
     """Cancel what is pending and remove published copies from platforms (where the platform allows)."""
     for target in post.targets:

@@ -226,3 +226,16 @@ def confirm(post_id: int, target_id: int):
     return _action(post_id, lambda s, p: service.resolve_unknown(s, target, published=published,
                                                                    remote_url=remote_url, user=current_user),
                    _("Recorded as published.") if published else _("It will be published again."))
+
+
+@bp.post("/<int:post_id>/targets/<int:target_id>/options")
+@requires(PUBLISHING)
+def options(post_id: int, target_id: int):
+    post = _post_or_404(post_id)
+    target = _target_or_404(post, target_id)
+
+    def change(session, _post):
+        service.set_target_options(session, target, service.parse_options(request.form.get("options", "")),
+                                   current_user)
+
+    return _action(post_id, change, _("Channel options saved."))
