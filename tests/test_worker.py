@@ -98,3 +98,58 @@ def test_shopbridge_worker_runs_as_its_own_process_and_stops_on_sigterm(app, db_
         output, _ = worker.communicate(timeout=20)
     assert worker.returncode is not None
     assert db_session.exec(select(OutboxEntry)).one().url == "https://api.fakegram.test/v1/posts"
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on loopback, for the scale-out queue."""
+    import shutil
+    import socket
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    assert _wait_for(lambda: _pings(client), 10)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(10)
+
+
+def _pings(client) -> bool:
+    import redis
+
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+def test_a_redis_queue_publishes_with_a_worker(redis_url, tmp_path, db_session, fakegram, fake_links,
+                                               product_factory, channel_factory, app):
+    from huey import PriorityRedisHuey
+
+    from shopbridge.posts.models import PostTarget, TargetStatus
+
+    app.extensions[jobs.EXTENSION] = jobs.Queue(app, jobs.make_huey({"QUEUE_URL": redis_url}))
+    assert isinstance(jobs.queue(app).huey, PriorityRedisHuey)
+    product = product_factory(title="Linen shirt", slug="linen-shirt")
+    channel = channel_factory("fakegram", {"account_id": "1", "access_token": "good-token"}, dry_run=False).channel
+    _compose_and_submit(app, db_session, product, channel)
+    target = db_session.exec(select(PostTarget)).one()
+    assert jobs.queue(app).huey.pending_count() == 1 and target.status == TargetStatus.queued
+    consumer = jobs.start_embedded_worker(app, workers=1)
+    try:
+        def published():
+            db_session.expire_all()
+            return db_session.get(PostTarget, target.id).status == TargetStatus.published
+        assert _wait_for(published)
+    finally:
+        consumer.stop(graceful=True)
+    assert len(fakegram.posts) == 1
