@@ -169,3 +169,18 @@ def test_the_product_page_in_the_admin_links_to_its_sync_status_and_to_posting_i
     assert f"/admin/channels/sync/{product.id}" in page and "/admin/posts/new?product=linen-shirt" in page
     status = client.get(f"/admin/channels/sync/{product.id}").get_data(as_text=True)
     assert "has not been sent to any catalogue channel yet" in status
+
+
+def test_a_chat_plugin_answers_a_message_through_the_shop_services(app, db_session, client, fakegram, fake_links,
+                                                                   signed_webhook, product_factory, channel_factory):
+    import fake_platform
+
+    fake_platform.INBOUND.clear()
+    product_factory(title="Linen shirt", slug="linen-shirt")
+    channel = channel_factory("fakegram", {"account_id": "1", "access_token": "good-token",
+                                           "app_secret": "s3cret"}, dry_run=False).channel
+    events = [{"kind": "message", "id": "m1", "from": "dan", "text": "hello", "thread": "t-dan"}]
+    assert _comment(signed_webhook, client, channel, events).status_code == 200
+    assert fake_platform.INBOUND == [(channel.name, "m1", True)]
+    assert fakegram.replies == [{"to": "m1", "text": "Hi! Our bestseller:"}]
+    assert fake_links[-1]["product"] == "linen-shirt"

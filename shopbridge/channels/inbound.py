@@ -104,6 +104,17 @@ class Shop:
         product = self.session.get(Product, product_id)
         return linking.tracked_link(self.session, post=None, channel=self.channel, product=product)
 
+    def reply(self, event: InboundEvent, text: str, product_id: int | None = None):
+        """Answer ``event`` through the channel's plugin, with a product card and tracked link if given."""
+        from shopbridge.channels.products import product_info
+
+        product = self.session.get(Product, product_id) if product_id else None
+        link = self.buy_link(product_id) if product else None
+        ctx = channels.context_for(self.session, self.channel, app=self.app, label="reply")
+        return plugins.call("shopbridge_reply", app=self.app, channel=ctx, event=event,
+                            reply=Reply(text=text, link_url=link,
+                                        product=product_info(product, app=self.app) if product else None))
+
 
 def _reply_link(session: Session, row: ChannelEvent, rule: KeywordRule, channel: Channel) -> tuple[Any, str]:
     from shopbridge.posts import linking

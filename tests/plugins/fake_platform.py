@@ -277,6 +277,9 @@ def shopbridge_inbound_event(channel, event, shop):
         return None
     CALLS["shopbridge_inbound_event"] += 1
     INBOUND.append((channel.name, event.external_id, shop.find_product("linen-shirt") is not None))
+    if event.kind == EventKind.message and event.text == "hello":
+        product = shop.find_product("linen-shirt")
+        shop.reply(event, "Hi! Our bestseller:", product.id if product else None)
 
 
 @hookimpl
