@@ -42,7 +42,7 @@ def channel_form(ctype: ChannelType, channel: Channel | None = None, formdata=No
         elif setting.kind == "boolean":
             field = BooleanField(label, default=bool(setting.default), description=hint)
         elif setting.kind == "choice":
-            field = SelectField(label, choices=[(c, c) for c in setting.choices], default=setting.default,
+            field = SelectField(label, choices=list(setting.choices), default=setting.default,
                                 description=hint)
         elif setting.kind == "integer":
             field = IntegerField(label, validators=[Optional()], default=setting.default, description=hint)
