@@ -8,6 +8,25 @@ sys.path.insert(0, str(Path(__file__).parent / "plugins"))  # the Fakegram test 
 
 import pytest  # noqa: E402
 
+from shopbridge import plugins as _plugins  # noqa: E402
+
+_plugins.CALLED = set()  # every hook called during the run; checked at the end of a full run
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A full, green run must have called every hook specification at least once (through the shop's paths)."""
+    from shopbridge import docs_hooks
+
+    option = session.config.option
+    full_run = not option.keyword and not option.markexpr and all(
+        str(a).rstrip("/").endswith(("tests", "plugins")) for a in session.config.args)
+    if exitstatus != 0 or not full_run or option.collectonly or session.testscollected < 50:
+        return
+    missing = sorted({fn.__name__ for fn in docs_hooks.hook_functions()} - _plugins.CALLED)
+    if missing:
+        session.config.get_terminal_writer().line(f"Hooks no test exercised: {', '.join(missing)}", red=True)
+        session.exitstatus = 1
+
 
 @pytest.fixture
 def fake_server():

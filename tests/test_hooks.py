@@ -106,8 +106,12 @@ def test_every_hook_is_exercised_through_the_shops_own_paths(
         inbound.order_event(db_session, {"id": 9, "status": "paid"}, "paid")
         db_session.commit()
 
-    every = {fn.__name__ for fn in docs_hooks.hook_functions()}
-    missing = sorted(name for name in every if not calls[name])
-    assert not missing, f"hooks never called: {missing}"
-    assert set(dir(hookspecs)) >= every
-    assert json.dumps(sorted(calls))  # plain names, for the failure message above
+    # Every hook the test plugin implements was called through the shop's own code paths. (A full test run also
+    # checks that every hook specification, including other features' hooks, was called by some test.)
+    import fake_platform
+
+    implemented = {name for name in dir(fake_platform) if name.startswith("shopbridge_")}
+    assert implemented >= {"shopbridge_publish_post", "shopbridge_parse_webhook", "shopbridge_find_post"}
+    assert implemented <= set(dir(hookspecs))
+    missing = sorted(name for name in implemented if not calls[name])
+    assert not missing, f"hooks never called: {missing}; called: {json.dumps(sorted(calls))}"

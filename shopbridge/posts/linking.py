@@ -18,7 +18,8 @@ class LinkingUnavailable(RuntimeError):
 def tracked_link(session: Session, *, post: Any, channel: Any, product: Any, user: Any = None) -> str:
     """Create the post's own tracked buy link for ``channel`` and return its absolute URL.
 
-    Each (post, channel) gets its own link, so analytics can tell which post on which channel sold.
+    Each (post, channel) gets its own link, so analytics can tell which post on which channel sold. ``post`` is
+    ``None`` for links sent in replies (keyword rules on comments that are not on our posts, chat bots).
     """
     try:
         from shopbridge.links import service as links_service
@@ -27,9 +28,11 @@ def tracked_link(session: Session, *, post: Any, channel: Any, product: Any, use
             "Buy links are not available in this installation (shopbridge.links is missing), so posts "
             "cannot get tracked links."
         ) from exc
+    post_id = getattr(post, "id", None)  # None: a reply in a chat or to a comment not on one of our posts
     link = links_service.create_link(
         session, product=product, variant=None, destination="product", channel=channel.type,
-        campaign=f"post-{post.id}", placement=channel.name, expires_at=None, post_id=post.id, user=user,
+        campaign=f"post-{post_id}" if post_id else "replies", placement=channel.name, expires_at=None,
+        post_id=post_id, user=user,
     )
     url = getattr(link, "url", None)
     if url:
