@@ -162,6 +162,15 @@ def sync_command(channel_name: str, full: bool) -> None:
         if full:
             count = sync.full_resync(session, channel)
             click.echo(f"{count} products queued.")
+        else:
+            from sqlmodel import select
+
+            from shopbridge import jobs
+            from shopbridge.channels.models import PendingSync
+
+            for row in session.exec(select(PendingSync).where(PendingSync.channel_id == channel_id)):
+                row.due_at = jobs.now()  # "now" means now, not after the debounce window
+                session.add(row)
     sent = sync.flush_channel(_app(), channel_id) if not full or _queue_is_immediate() else None
     if sent is not None:
         click.echo(f"{sent} items sent.")
