@@ -186,3 +186,23 @@ def test_a_chat_plugin_answers_a_message_through_the_shop_services(app, db_sessi
     assert fake_platform.INBOUND == [(channel.name, "m1", True)]
     assert fakegram.replies == [{"to": "m1", "text": "Hi! Our bestseller:"}]
     assert fake_links[-1]["product"] == "linen-shirt"
+
+
+def test_a_person_replies_from_the_inbox_with_a_buy_link(app, db_session, client, auth, fakegram, fake_links,
+                                                         signed_webhook, product_factory, channel_factory):
+    product = product_factory(title="Linen shirt", slug="linen-shirt")
+    channel = channel_factory("fakegram", {"account_id": "1", "access_token": "good-token",
+                                           "app_secret": "s3cret"}, dry_run=False).channel
+    _comment(signed_webhook, client, channel, [{"kind": "comment", "id": "c9", "from": "eve",
+                                                "text": "Do you have it in blue?"}])
+    row = db_session.exec(select(ChannelEvent)).one()
+    auth.login("staff")
+    csrf = auth.csrf("/admin/inbox/")
+    empty = client.post(f"/admin/inbox/{row.id}/reply", data={"csrf_token": csrf, "text": " "},
+                        follow_redirects=True)
+    assert "Write the reply first." in empty.get_data(as_text=True) and not fakegram.replies
+    sent = client.post(f"/admin/inbox/{row.id}/reply", data={"csrf_token": csrf, "text": "Only sage, sorry!",
+                                                             "product_id": str(product.id)}, follow_redirects=True)
+    assert "Reply sent." in sent.get_data(as_text=True)
+    assert fakegram.replies == [{"to": "c9", "text": "Only sage, sorry!"}]
+    assert fake_links[-1] == {"post": None, "channel": channel.name, "product": "linen-shirt"}

@@ -235,3 +235,28 @@ def notify_order(app: Flask, order: dict[str, Any], event: str) -> None:
     from types import MappingProxyType
 
     plugins.call("shopbridge_order_event", app=app, order=MappingProxyType(dict(order)), event=event)
+
+
+def reply_by_hand(session: Session, row: ChannelEvent, text: str, *, product_id: int | None = None, user=None,
+                  app: Flask) -> str:
+    """A person answers an inbox entry; returns what happened, in words for the flash message.
+
+    Sent at once (a person is waiting to see it went out); a platform error is reported, not retried.
+    """
+    from shopbridge import audit
+
+    text = (text or "").strip()
+    if not text:
+        raise channels.ChannelError({"text": "Write the reply first."})
+    if len(text) > 2000:
+        raise channels.ChannelError({"text": "Keep the reply under 2000 characters."})
+    channel = session.get(Channel, row.channel_id)
+    shop = Shop(app, session, channel)
+    try:
+        result = shop.reply(as_event(row), text, product_id)
+    except (PlatformError, plugins.PluginCrashed) as exc:
+        raise channels.ChannelError({"text": getattr(exc, "message", str(exc))}) from exc
+    if result is None:
+        raise channels.ChannelError({"text": "This channel type cannot send replies."})
+    audit.record(session, user, "inbox.reply", row, {"text": text, "product_id": product_id})
+    return "Reply sent." if not channels.effective_dry_run(channel, app) else "Reply recorded in the outbox (dry run)."

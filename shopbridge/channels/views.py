@@ -210,8 +210,30 @@ def inbox_index():
     replies = {r.event_id: r for r in session.exec(select(AutoReply))}
     rules = session.exec(select(KeywordRule).order_by(KeywordRule.created_at)).all()
     return render_template("channels/inbox.html", events=events, replies=replies, rules=rules, form=form,
+                           products=products,
                            names={c.id: c.name for c in all_channels},
                            counts=inbound.keyword_counts(session))
+
+
+@inbox_bp.post("/<int:event_id>/reply")
+@requires(PUBLISHING)
+def reply(event_id: int):
+    session = db.session()
+    row = session.get(ChannelEvent, event_id)
+    if row is None:
+        abort(404)
+    product_id = request.form.get("product_id", type=int) or None
+    try:
+        outcome = inbound.reply_by_hand(session, row, request.form.get("text", ""), product_id=product_id,
+                                        user=current_user, app=current_app._get_current_object())
+    except channels.ChannelError as exc:
+        session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+    else:
+        session.commit()
+        flash(_(outcome), "success")
+    return redirect(url_for("inbox.index"))
 
 
 # --- Outbox -----------------------------------------------------------------------------------------------------
