@@ -37,8 +37,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
 
-    pm = plugins.init_app(app)
-    pm.hook.shopbridge_register_blueprints(app=app)
+    plugins.init_app(app)
+    from shopbridge import jobs
+
+    jobs.init_app(app)
+    plugins.call("shopbridge_register_blueprints", app=app)
 
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -84,3 +87,10 @@ def _register_blueprints(app: Flask) -> None:
     from shopbridge.checkout import init_app as init_checkout
 
     init_checkout(app)
+
+    from shopbridge.channels.views import bp as channels_bp
+    from shopbridge.channels.views import inbox_bp, outbox_bp, webhooks_bp
+    from shopbridge.posts.views import bp as posts_bp
+
+    for blueprint in (channels_bp, inbox_bp, outbox_bp, webhooks_bp, posts_bp):
+        app.register_blueprint(blueprint)

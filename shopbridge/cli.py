@@ -19,9 +19,11 @@ def _create_app():
     from shopbridge.app import create_app
 
     app = create_app()
-    from shopbridge.plugins import manager
+    from shopbridge.plugins import call
 
-    for commands in manager(app).hook.shopbridge_cli_commands():
+    with app.app_context():
+        answers = call("shopbridge_cli_commands", app=app)
+    for commands in answers:
         for command in commands or []:
             app.cli.add_command(command)
     return app
@@ -96,8 +98,10 @@ def demo_load() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)), show_default="$PORT or 5000")
+@click.option("--worker/--no-worker", default=True, show_default=True,
+              help="Run background jobs in this process too (production runs `shopbridge worker` apart).")
 @with_appcontext
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, worker: bool) -> None:
     """Serve the shop for local use (production uses gunicorn; see docs/deploy.md)."""
     from werkzeug.serving import run_simple
 
@@ -110,8 +114,23 @@ def serve(host: str, port: int) -> None:
     click.echo(f"  Admin:       http://{shown}:{port}/admin/")
     for email, password, role in DEMO_USERS:
         click.echo(f"  Demo {role + ':':8} {email} / {password}")
+    running = None
+    if worker:
+        from shopbridge.jobs import start_embedded_worker
+
+        running = start_embedded_worker(app)
+        click.echo("  Background jobs: running in this process" if running else "  Background jobs: inline")
     click.echo("")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if running is not None:
+            running.stop(graceful=False)
+
+
+from shopbridge.channels.cli import register as _register_channel_commands  # noqa: E402
+
+_register_channel_commands(main)
 
 
 @main.command("plugins")

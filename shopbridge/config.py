@@ -49,6 +49,11 @@ DEFAULTS: dict[str, Any] = {
     "PAYMENT_PROVIDER": "sandbox",
     "PLUGINS_ALLOW": None,  # a list of plugin names to load, None for every installed plugin
     "TRACE_PLUGINS": False,
+    "PLUGINS": [],  # extra plugin modules (dotted names) to register, besides the installed entry points
+    "JOB_MAX_ATTEMPTS": 6,  # a publish or sync job gives up (and shows in the admin) after this many tries
+    "JOB_BACKOFF_SECONDS": 30,  # first retry delay; doubles each attempt (with jitter), never below Retry-After
+    "PUBLISH_STALE_SECONDS": 900,  # an attempt without an outcome this old is treated as crashed
+    "SYNC_DEBOUNCE_SECONDS": 30,  # catalogue edits within this window go out as one sync
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session: a shopper's tab left open still works
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

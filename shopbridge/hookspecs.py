@@ -115,6 +115,22 @@ def shopbridge_publish_post(channel, content):
 
 
 @hookspec(firstresult=True)
+def shopbridge_find_post(channel, content):
+    """Look on the platform for a post an earlier attempt may already have created.
+
+    Called before retrying a publish whose previous attempt started but never recorded an outcome (the
+    worker crashed, or the connection dropped after the request went out). Search by
+    ``content.idempotency_key`` (e.g. stored in the post's metadata or text) or by anything else that
+    identifies ``content.post_id``. Without this hook, and unless the channel type declares
+    ``idempotent_publish``, shopbridge never posts twice: it stops and asks a person to check the platform.
+
+    :param content: the :class:`shopbridge.channels.PostContent` of the attempt in doubt.
+    :returns: a :class:`~shopbridge.channels.PublishResult` if the post exists, ``False`` if you are sure it
+        does not (it is then published again), ``None`` if you cannot tell or do not own the channel's type.
+    """
+
+
+@hookspec(firstresult=True)
 def shopbridge_update_post(channel, content, remote_id):
     """Change a published post (its text, link or image) where the platform allows edits.
 

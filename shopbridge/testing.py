@@ -269,5 +269,129 @@ def product_factory(db_session):
     return lambda **kwargs: make_product(db_session, **kwargs)
 
 
+
+
+# --- For platform plugin authors ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ChannelUnderTest:
+    """What ``channel_factory`` returns: the saved channel and the context its hooks receive."""
+
+    channel: Any
+    context: Any
+
+
+@pytest.fixture
+def channel_factory(app, db_session):
+    """``channel_factory("pinterest", {"access_token": "…"}, dry_run=False)`` saves a channel of that type
+    (settings validated like the admin does) and returns it with its :class:`~shopbridge.channels.ChannelContext`.
+
+    Requests made through ``context.http`` in dry run land in the outbox (committed with ``db_session``).
+    """
+    from shopbridge.channels import service
+
+    counter = {"n": 0}
+
+    def make(type: str, settings: dict | None = None, dry_run: bool = True, *, name: str | None = None,
+             enabled: bool = True) -> ChannelUnderTest:
+        counter["n"] += 1
+        with app.app_context():
+            channel = service.create_channel(db_session, name=name or f"{type} {counter['n']}", type=type,
+                                             values=settings or {}, dry_run=dry_run, enabled=enabled, app=app)
+            db_session.commit()
+            context = service.context_for(db_session, channel, app=app)
+        return ChannelUnderTest(channel, context)
+
+    return make
+
+
+@pytest.fixture
+def captured_http(app) -> list:
+    """Every request any channel makes during the test (sent or dry run), as masked ``RecordedRequest`` s."""
+    from shopbridge.channels.service import CAPTURE
+
+    captured: list = []
+    app.extensions[CAPTURE] = captured
+    yield captured
+    app.extensions.pop(CAPTURE, None)
+
+
+class WebhookSigner:
+    """Builds inbound webhooks the way platforms sign them."""
+
+    @staticmethod
+    def _body(payload) -> bytes:
+        import json
+
+        if isinstance(payload, bytes):
+            return payload
+        if isinstance(payload, str):
+            return payload.encode()
+        return json.dumps(payload, separators=(",", ":")).encode()
+
+    def meta(self, payload, app_secret: str) -> tuple[bytes, dict[str, str]]:
+        """Meta (Facebook, Instagram, WhatsApp, Messenger): ``X-Hub-Signature-256: sha256=<HMAC-SHA256 hex>``."""
+        import hashlib
+        import hmac
+
+        body = self._body(payload)
+        digest = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+        return body, {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
+
+    def telegram(self, payload, secret_token: str) -> tuple[bytes, dict[str, str]]:
+        """Telegram: the ``secret_token`` given to ``setWebhook`` comes back in a header."""
+        return self._body(payload), {"Content-Type": "application/json",
+                                     "X-Telegram-Bot-Api-Secret-Token": secret_token}
+
+
+@pytest.fixture
+def signed_webhook() -> WebhookSigner:
+    """``body, headers = signed_webhook.meta(payload, app_secret)`` (or ``.telegram(payload, token)``)."""
+    return WebhookSigner()
+
+
+class FakeClock:
+    """The time jobs go by, moved by hand: ``advance(seconds=…)`` then ``run_due()`` runs what came due."""
+
+    def __init__(self, app, start=None):
+        from datetime import UTC, datetime
+
+        self.app = app
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float = 0, **kwargs) -> Any:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(seconds=seconds, **kwargs)
+        return self.now
+
+    def run_due(self) -> int:
+        """Run the scheduled jobs whose time has come (retries, scheduled posts, debounced syncs)."""
+        from shopbridge import jobs
+
+        return jobs.run_due(self.app, self.now)
+
+    def tick(self) -> None:
+        """What the worker does every minute (the sweepers), at the fake time."""
+        from shopbridge import jobs
+
+        with self.app.app_context():
+            jobs.run_periodic(self.app)
+
+
+@pytest.fixture
+def fake_clock(app) -> FakeClock:
+    from shopbridge.jobs import CLOCK
+
+    clock = FakeClock(app)
+    app.extensions[CLOCK] = clock
+    yield clock
+    app.extensions.pop(CLOCK, None)
+
+
 from shopbridge.browser import chromium, desktop, live_server, phone  # noqa: E402,F401  (fixtures)
 from shopbridge.testing_stripe import fake_stripe  # noqa: E402,F401  (fixture)

@@ -38,15 +38,17 @@ CORE_MENU = (
     MenuItem(N_("Users"), "admin.users", access.USERS_MANAGE, 80),
     MenuItem(N_("Settings"), "admin.settings", access.SETTINGS_MANAGE, 85),
     MenuItem(N_("Audit log"), "admin.audit_log", access.AUDIT_VIEW, 90),
+    MenuItem(N_("Jobs"), "channels.jobs", access.SETTINGS_MANAGE, 92),
+    MenuItem(N_("Plugin errors"), "channels.plugin_errors", access.SETTINGS_MANAGE, 93),
     MenuItem(N_("API tokens"), "admin.tokens", access.SELF, 95),
 )
 
 
 def items_for(user) -> list[MenuItem]:
-    from shopbridge.plugins import manager
+    from shopbridge.plugins import call
 
     extra: list[MenuItem] = []
-    for result in manager().hook.shopbridge_admin_menu():
+    for result in call("shopbridge_admin_menu"):
         extra.extend(result or [])
     endpoints = current_app.view_functions
     visible = [i for i in (*CORE_MENU, *extra) if i.endpoint in endpoints and access.can(user, i.permission)]

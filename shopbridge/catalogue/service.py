@@ -254,6 +254,7 @@ def create_product(session: Session, data: ProductInput, user: User | None = Non
     session.add(product)
     session.flush()
     audit.record(session, user, "product.create", product, {"after": _snapshot(product)})
+    _changed(session, product)
     return product
 
 
@@ -266,6 +267,7 @@ def update_product(session: Session, product: Product, data: ProductInput, user:
     session.add(product)
     session.flush()
     audit.record(session, user, "product.update", product, audit.diff(before, _snapshot(product)))
+    _changed(session, product)
     return product
 
 
@@ -277,7 +279,15 @@ def set_status(session: Session, product: Product, status: ProductStatus, user: 
     session.flush()
     audit.record(session, user, f"product.{status.value}" if status != ProductStatus.active else "product.activate",
                  product, {"status": [str(before), status.value]})
+    _changed(session, product)
     return product
+
+
+def _changed(session: Session, product: Product) -> None:
+    """Tell catalogue channels this product changed (they send it, debounced, after the commit)."""
+    from shopbridge.channels.sync import catalogue_changed
+
+    catalogue_changed(session, [product.id])
 
 
 def archive_product(session: Session, product: Product, user: User | None = None) -> Product:

@@ -62,6 +62,9 @@ class ChannelType:
     caption_limit: int | None = None  # characters the platform accepts in a post's text
     catalogue_batch_size: int | None = None  # items per catalogue batch request
     description: str = ""
+    # True when the platform itself refuses a second post with the same ``PostContent.idempotency_key``: then
+    # an attempt whose outcome is unknown (a crash mid-call) is simply retried with the same key.
+    idempotent_publish: bool = False
 
 
 @dataclass(frozen=True)
