@@ -140,19 +140,36 @@ def enqueue_after_commit(session: OrmSession, name: str, *args: Any, app: Flask 
                          delay: float | None = None, eta: datetime | None = None) -> None:
     """Enqueue a job once ``session`` commits (dropped if it rolls back)."""
     app = app or current_app._get_current_object()
+    session.connection()  # ties the job to this transaction, begun now if nothing else began it
     session.info.setdefault(EXTENSION, []).append((app, name, args, delay, eta))
 
 
+# Releasing or rolling back a SAVEPOINT (``begin_nested``) fires after_commit/after_rollback as well, while the
+# outer transaction - and the rows a job will read - is still open. So these two only note the outcome, and
+# the jobs are sent (or dropped) when the outermost transaction ends.
+_OUTCOME = "shopbridge.jobs.outcome"
+
+
 @event.listens_for(OrmSession, "after_commit")
-def _run_after_commit(session: OrmSession) -> None:
-    pending = session.info.pop(EXTENSION, None)
-    for app, name, args, delay, eta in pending or ():
-        queue(app).enqueue(name, *args, delay=delay, eta=eta)
+def _note_commit(session: OrmSession) -> None:
+    session.info[_OUTCOME] = "commit"
 
 
 @event.listens_for(OrmSession, "after_rollback")
-def _drop_after_rollback(session: OrmSession) -> None:
-    session.info.pop(EXTENSION, None)
+def _note_rollback(session: OrmSession) -> None:
+    session.info[_OUTCOME] = "rollback"
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _send_or_drop(session: OrmSession, transaction) -> None:
+    outcome = session.info.pop(_OUTCOME, None)
+    if transaction.nested or transaction.parent is not None:
+        return
+    pending = session.info.pop(EXTENSION, None)
+    if outcome != "commit":
+        return
+    for app, name, args, delay, eta in pending or ():
+        queue(app).enqueue(name, *args, delay=delay, eta=eta)
 
 
 def run_due(app: Flask, until: datetime | None = None) -> int:

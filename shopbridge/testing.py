@@ -90,6 +90,11 @@ def _empty_tables(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        # A connection an earlier test left inside a transaction (a live server's thread, a leaked session)
+        # would make TRUNCATE wait for ever: end every other session on this test database first.
+        conn.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        conn.exec_driver_sql("SET lock_timeout = '20s'")
         conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     engine.dispose()
 
