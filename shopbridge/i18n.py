@@ -58,5 +58,6 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE", "UTC"))
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.globals["money_of"] = lambda minor, currency: format_money(Money(int(minor), currency))
     app.jinja_env.globals["current_locale_code"] = lambda: str(get_locale() or app.config["DEFAULT_LOCALE"])
     app.jinja_env.filters["when"] = format_when

@@ -11,7 +11,7 @@ people across days.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,6 +110,60 @@ def _grouped(session: Session, filters: Filters, keys: tuple[Any, ...]) -> list[
     return rows
 
 
+#: Breakdowns an order can be attributed to: orders remember their buy link, not the visit's device.
+CONVERSION_GROUPS = ("link", "product", "channel", "campaign")
+
+
+def _conversions(session: Session, filters: Filters, keys: tuple[Any, ...]) -> dict[Any, dict[str, Any]]:
+    """Paid orders and net revenue (per currency) per value of ``keys``, paid within the period.
+
+    Orders carry the code of the buy link the shopper arrived through (``Order.link_code``), so they join the
+    same link, product, channel and campaign columns as the visits do.
+    """
+    try:
+        from shopbridge.checkout.models import Order
+    except ImportError:  # a shop without checkout has visits but no orders
+        return {}
+    collected = sa.func.coalesce(Order.paid_minor, Order.total_minor) - Order.refunded_minor
+    clauses = [Order.paid_at >= datetime.combine(filters.start, time.min, UTC),
+               Order.paid_at < datetime.combine(filters.end + timedelta(days=1), time.min, UTC)]
+    if filters.product_id is not None:
+        clauses.append(BuyLink.product_id == filters.product_id)
+    if filters.link_id is not None:
+        clauses.append(BuyLink.id == filters.link_id)
+    if filters.channel:
+        clauses.append(BuyLink.channel == filters.channel)
+    if filters.campaign:
+        clauses.append(BuyLink.campaign == filters.campaign)
+    query = (
+        sa.select(*keys, Order.currency, sa.func.count(Order.id), sa.func.sum(collected))
+        .select_from(Order)
+        .join(BuyLink, BuyLink.code == Order.link_code)
+        .join(Product, Product.id == BuyLink.product_id)
+        .where(*clauses)
+        .group_by(*keys, Order.currency)
+    )
+    found: dict[Any, dict[str, Any]] = {}
+    for row in session.execute(query):
+        *key_values, currency, count, revenue = row
+        key = key_values[0] if len(key_values) == 1 else tuple(key_values)
+        entry = found.setdefault(key, {"orders": 0, "revenue": {}})
+        entry["orders"] += int(count)
+        entry["revenue"][currency] = entry["revenue"].get(currency, 0) + int(revenue or 0)
+    return found
+
+
+def _with_conversions(rows: list[dict[str, Any]], conversions: dict[Any, dict[str, Any]]) -> list[dict[str, Any]]:
+    seen = set()
+    for row in rows:
+        row.update(conversions.get(row["key"], {"orders": 0, "revenue": {}}))
+        seen.add(row["key"])
+    # An order whose visit fell before the period still belongs to the period it was paid in.
+    rows.extend({"key": key, "clicks": 0, "scans": 0, "bots": 0, "visitors": 0, **figures}
+                for key, figures in conversions.items() if key not in seen)
+    return rows
+
+
 def _split_by_day(session: Session, filters: Filters, column: Any) -> dict[date, dict[str, int]]:
     query = (
         sa.select(Hit.day, column, sa.func.count())
@@ -158,6 +212,10 @@ def report(session: Session, filters: Filters, groups: tuple[str, ...] = tuple(G
                       "in_app": {k: v for k, v in sorted(in_app.get(day, {}).items()) if k != "none"}})
     totals = {name: sum(d[name] for d in daily) for name in ("clicks", "scans", "bots", "visitors")}
     by = {name: _grouped(session, filters, GROUPS[name]) for name in groups}
+    for name in groups:
+        if name in CONVERSION_GROUPS:
+            by[name] = _with_conversions(by[name], _conversions(session, filters, GROUPS[name]))
+    totals["orders"] = sum(c["orders"] for c in _conversions(session, filters, GROUPS["link"]).values())
     return Report(filters=filters, totals=totals, daily=daily, by=by)
 
 

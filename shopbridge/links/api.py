@@ -29,6 +29,8 @@ class FiguresSchema(ma.Schema):
     scans = ma.fields.Integer(required=True)
     bots = ma.fields.Integer(required=True)
     visitors = ma.fields.Integer(required=True, metadata={"description": "Sum of daily unique visitors"})
+    orders = ma.fields.Integer(metadata={"description": "Paid orders that came through these links "
+                                         "(totals and link, product, channel and campaign breakdowns)."})
 
 
 class DaySchema(FiguresSchema):
@@ -39,6 +41,9 @@ class DaySchema(FiguresSchema):
 
 class GroupSchema(FiguresSchema):
     key = ma.fields.Raw(required=True)
+    revenue = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                             metadata={"description": "Net revenue of those orders in minor units, per currency "
+                                       "(link, product, channel and campaign breakdowns)."})
 
 
 class ReportSchema(ma.Schema):

@@ -94,7 +94,7 @@ def test_link_previews_get_the_redirect_but_are_not_clicks(client, make_link, ap
 
     with session_scope(app) as s:
         report = analytics.report(s, analytics.Filters.last_days(1))
-    assert report.totals == {"clicks": 0, "scans": 0, "bots": 1, "visitors": 0}
+    assert report.totals == {"clicks": 0, "scans": 0, "bots": 1, "visitors": 0, "orders": 0}
 
 
 def test_unique_visitors_are_counted_per_day_without_storing_the_address(app, make_link):
@@ -115,7 +115,7 @@ def test_unique_visitors_are_counted_per_day_without_storing_the_address(app, ma
 
     with session_scope(app) as s:
         report = analytics.report(s, analytics.Filters.last_days(1))
-    assert report.totals == {"clicks": 3, "scans": 1, "bots": 0, "visitors": 2}
+    assert report.totals == {"clicks": 3, "scans": 1, "bots": 0, "visitors": 2, "orders": 0}
 
 
 def test_the_visitor_hash_changes_every_day():

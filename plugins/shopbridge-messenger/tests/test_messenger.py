@@ -19,9 +19,9 @@ from messenger_testkit import (
     signed,
     text,
 )
-from shopbridge_messenger import OutsideMessagingWindow
 
 from shopbridge.channels import InboundRequest, Reply, WebhookSignatureError
+from shopbridge_messenger import OutsideMessagingWindow
 
 
 def now() -> datetime:
@@ -106,9 +106,8 @@ def test_dry_run_outbox_masks_the_page_token(hooks, shop):
 
 
 def test_the_fake_refuses_what_meta_would(channel, messenger_api):
-    from shopbridge_messenger import send
-
     from shopbridge.channels import PlatformError
+    from shopbridge_messenger import send
 
     with pytest.raises(PlatformError):  # a button title over 20 characters
         send(channel, PSID, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": [

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+
+from shopbridge.channels import ChannelContext, InboundRequest, PlatformHTTP
 from shopbridge_meta.fake import FakeGraph
 from shopbridge_meta.plugin import shopbridge_channel_types
 from shopbridge_meta.webhooks import signature
-
-from shopbridge.channels import ChannelContext, InboundRequest, PlatformHTTP
 
 SECRET_FIELDS = {f.name for t in shopbridge_channel_types() for f in t.settings if f.secret}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import time
 
-from shopbridge_meta import catalogue, conversions
-
 from shopbridge.money import Money
+from shopbridge_meta import catalogue, conversions
 
 
 def test_a_batch_upserts_items_in_metas_product_data_shape(graph, make_channel, catalogue_item):

@@ -6,6 +6,7 @@ from importlib import metadata
 from urllib.parse import quote
 
 import pytest
+
 from shopbridge_meta.checkout import MAX_QUANTITY, parse_cart
 
 

@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from shopbridge_meta.fake import FakeGraph
 from shopbridge_meta.graph import appsecret_proof
 

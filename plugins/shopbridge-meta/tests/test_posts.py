@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from shopbridge_meta import posts
-from shopbridge_meta.posts import instagram_caption
 
 from shopbridge.channels import AuthError, PlatformError, RateLimited
 from shopbridge.plugins import get_plugin_manager
+from shopbridge_meta import posts
+from shopbridge_meta.posts import instagram_caption
 
 
 @pytest.fixture
@@ -191,9 +191,8 @@ def test_a_post_an_interrupted_attempt_created_is_found_before_retrying(graph, m
 
 @pytest.mark.parametrize("kind", ["facebook_page", "instagram"])
 def test_a_demo_channel_without_credentials_records_what_it_would_send(post, catalogue_item, kind):
-    from shopbridge_meta import catalogue
-
     from shopbridge.channels import ChannelContext, PlatformHTTP
+    from shopbridge_meta import catalogue
 
     outbox = []
     channel = ChannelContext(id=9, name="Demo", type=kind, settings={}, dry_run=True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from shopbridge_meta import webhooks
 
 from shopbridge.channels import EventKind, InboundEvent, InboundRequest, Reply, WebhookSignatureError
+from shopbridge_meta import webhooks
 
 
 def page_comment(page_id: str, *, author_id: str = "7001234567890123", message: str = "How much is the red mug?"):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from shopbridge_pinterest.fake import FakePinterest
-from shopbridge_pinterest.plugin import SETTINGS
 
 from shopbridge.channels import ChannelContext, PlatformHTTP
+from shopbridge_pinterest.fake import FakePinterest
+from shopbridge_pinterest.plugin import SETTINGS
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from shopbridge_pinterest import plugin
-
 from shopbridge.money import Money
+from shopbridge_pinterest import plugin
 
 
 def test_a_batch_upserts_items_with_the_required_attributes(pinterest, make_channel, catalogue_item):

@@ -6,9 +6,9 @@ import json
 from importlib.metadata import entry_points
 
 import pytest
-import shopbridge_telegram
 from telegram_testkit import TOKEN, WEBHOOK_SECRET, make_channel, webhook_request
 
+import shopbridge_telegram
 from shopbridge.channels import AuthError, PostContent, WebhookSignatureError
 
 
@@ -129,9 +129,8 @@ def test_dry_run_bot_conversation_masks_the_payment_token(hooks, shop, updates):
 
 def test_a_wrong_request_fails_against_the_fake(telegram_api, channel):
     """The fake really judges requests: a misspelt parameter and a missing required one are caught."""
-    from shopbridge_telegram.api import TelegramAPI
-
     from shopbridge.channels import PlatformError
+    from shopbridge_telegram.api import TelegramAPI
 
     api = TelegramAPI(channel)
     with pytest.raises(PlatformError, match="Bad Request"):

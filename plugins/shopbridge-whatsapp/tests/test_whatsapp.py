@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 
 import pytest
-import shopbridge_whatsapp
-from shopbridge_whatsapp import OutsideCustomerServiceWindow, send_template
 from whatsapp_testkit import (
     APP_SECRET,
     CATALOGUE_ID,
@@ -24,7 +22,9 @@ from whatsapp_testkit import (
     text_message,
 )
 
+import shopbridge_whatsapp
 from shopbridge.channels import AuthError, InboundRequest, Reply, WebhookSignatureError
+from shopbridge_whatsapp import OutsideCustomerServiceWindow, send_template
 
 
 def now() -> datetime:
@@ -195,9 +195,8 @@ def test_dry_run_records_the_request_with_secrets_masked(hooks, shop):
 
 def test_the_fake_refuses_what_meta_would(whatsapp_api, channel):
     """A missing required field, a too-long button label and an unknown message type are all caught."""
-    from shopbridge_whatsapp.api import WhatsAppAPI
-
     from shopbridge.channels import PlatformError
+    from shopbridge_whatsapp.api import WhatsAppAPI
 
     whatsapp_api.customer_wrote(SHOPPER, now())
     api = WhatsAppAPI(channel)
