@@ -215,7 +215,8 @@ def shopbridge_order_event(order, event):
 
     Called from a background job for ``event`` in ``"created"``, ``"paid"``, ``"refunded"``, ``"cancelled"``,
     ``"fulfilled"``. ``order`` is a read-only mapping with ``id``, ``status``, ``total`` (Money), ``lines``,
-    ``email`` (only for plugins that need it), ``link_code`` and ``channel``. Errors are recorded and shown; they
+    ``email`` (only for plugins that need it), ``link_code``, ``number`` and ``channels`` (the context of every
+    enabled channel, for plugins that report orders to their platform). Errors are recorded and shown; they
     never block the order.
 
     :returns: ``None``.

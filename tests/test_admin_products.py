@@ -332,7 +332,7 @@ def test_the_products_admin_speaks_italian(client, staff, product_factory):
     page = text(client.get("/admin/products?lang=it"))
     assert "Nuovo prodotto" in page and "2 varianti" in page and "49,90\xa0€" in page and "2 disponibili" in page
     form = text(client.get("/admin/products/new"))  # the choice is remembered
-    assert "Varianti, prezzi e magazzino" in form and "Aggiungi una variante" in form
+    assert "Varianti, prezzi e scorte" in form and "Aggiungi una variante" in form
 
 
 def test_a_save_racing_another_for_the_same_sku_is_refused_cleanly(app, client, staff, product_factory,

@@ -234,7 +234,13 @@ def order_event(session: Session, order: dict[str, Any], event: str, app: Flask 
 def notify_order(app: Flask, order: dict[str, Any], event: str) -> None:
     from types import MappingProxyType
 
-    plugins.call("shopbridge_order_event", app=app, order=MappingProxyType(dict(order)), event=event)
+    # Plugins that report orders somewhere (an ads platform's conversions API) need their channels' settings;
+    # contexts hold decrypted secrets, so they are built here in the job, never carried through the queue.
+    with session_scope(app) as session:
+        enabled = session.exec(select(Channel).where(Channel.enabled == True)).all()  # noqa: E712
+        contexts = [channels.context_for(session, c, app=app, label=f"order {event}") for c in enabled]
+        plugins.call("shopbridge_order_event", app=app,
+                     order=MappingProxyType({**order, "channels": contexts}), event=event)
 
 
 def reply_by_hand(session: Session, row: ChannelEvent, text: str, *, product_id: int | None = None, user=None,

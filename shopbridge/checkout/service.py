@@ -126,12 +126,39 @@ def _give_back_stock(session: Session, variant_id: int | None, quantity: int) ->
                     .values(stock=table.c.stock + quantity, updated_at=utcnow()))
 
 
+#: Timeline entries plugins hear about through ``shopbridge_order_event`` (timeline kind → event name).
+PLUGIN_EVENTS = {"created": "created", "paid": "paid", "refund": "refunded", "fulfilled": "fulfilled",
+                 "cancelled": "cancelled", "expired": "cancelled"}
+
+
 def add_event(session: Session, order: Order, kind: str, message: str = "", *, source: str = "",
               data: dict[str, Any] | None = None) -> OrderEvent:
     event = OrderEvent(order_id=order.id, kind=kind, message=message[:500], source=source[:80],
                        data=audit._jsonable(data or {}))
     session.add(event)
+    if kind in PLUGIN_EVENTS:
+        from shopbridge.channels.inbound import order_event
+
+        # Sent from a job once this transaction commits: a plugin (an ads platform's conversions API, say)
+        # never slows down or breaks the order itself.
+        order_event(session, plugin_view(order), PLUGIN_EVENTS[kind])
     return event
+
+
+def plugin_view(order: Order) -> dict[str, Any]:
+    """What ``shopbridge_order_event`` receives: plain values a job can carry, never a database row."""
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": str(order.status),
+        "total": Money(order.total_minor, order.currency),
+        "lines": [{"sku": line.sku, "title": line.title, "quantity": line.quantity,
+                   "unit_price": Money(line.unit_price_minor, order.currency),
+                   "item_id": f"sb-v{line.variant_id}" if line.variant_id else None} for line in order.lines],
+        "email": order.email,
+        "link_code": order.link_code,
+        "created_at": order.created_at.isoformat() if order.created_at else None,
+    }
 
 
 def attach_checkout(session: Session, order: Order, reference: str, url: str,

@@ -39,3 +39,13 @@ def test_paid_orders_and_revenue_show_against_the_link_and_channel(app, client, 
 
     page = client.get("/admin/analytics/").get_data(as_text=True)
     assert "€54.00" in page and "paid orders" in page
+
+
+def test_plugins_hear_about_the_order_once_it_is_created_and_paid(app, make_link, shirt):
+    import fake_platform  # tests/plugins: records every order event it is told about
+
+    fake_platform.ORDERS.clear()
+    poster = make_link(channel="poster")
+    _scan_and_pay(app.test_client(), poster.code, shirt)
+    events = [event for _order_id, event in fake_platform.ORDERS]
+    assert events == ["created", "paid"]
