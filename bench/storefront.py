@@ -14,6 +14,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +47,34 @@ def _prepare(data_dir: Path) -> int:
     return len(statements)
 
 
+_CPU_PROBE = """
+import os, sys, time
+kind, slug = sys.argv[1], sys.argv[2]
+if kind == "bare":
+    from bench._bare_storefront import app
+    url = f"/bare/p/{slug}"
+else:
+    from shopbridge.app import create_app
+    app, url = create_app(), f"/p/{slug}"
+client = app.test_client()
+assert client.get(url).status_code == 200
+best = float("inf")
+for _ in range(5):
+    started = time.process_time()
+    for _ in range(100):
+        client.get(url)
+    best = min(best, (time.process_time() - started) / 100)
+print(best * 1000)
+"""
+
+
+def _cpu_ms(kind: str, env: dict[str, str]) -> float:
+    """CPU per page in a process of its own (test client, best of 5 × 100): a figure wrk's noise cannot move."""
+    out = subprocess.run([sys.executable, "-c", _CPU_PROBE, kind, SLUG], env={**os.environ, **env}, check=True,
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent).stdout
+    return float(out.strip().splitlines()[-1])
+
+
 def run(results: dict) -> bool:
     work = Path(tempfile.mkdtemp(prefix="shopbridge-bench-"))
     processes: list[subprocess.Popen] = []
@@ -63,6 +92,9 @@ def run(results: dict) -> bool:
             if shutil.which("wrk"):
                 subprocess.run(["wrk", "-t", "1", "-c", str(WORKERS * 2), "-d", "2s", url], capture_output=True)
         rounds = [{name: load(url) for name, url in urls.items()} for _ in range(ROUNDS)]
+        for process in processes:
+            process.terminate()
+        cpu = {"bare_page": _cpu_ms("bare", env), "product_page": _cpu_ms("shop", env)}
     finally:
         for process in processes:
             process.terminate()
@@ -80,7 +112,9 @@ def run(results: dict) -> bool:
     results["storefront"] = {
         "workers": WORKERS, "connections": CONNECTIONS, "duration_s": DURATION, "rounds": ROUNDS,
         "product": SLUG, "queries_per_page": queries, "figures": figures, "ratio": round(ratio, 3),
-        "ratio_per_round": [round(x, 3) for x in per_round], "target": TARGET, "errors": errors,
+        "ratio_per_round": [round(x, 3) for x in per_round],
+        "cpu_ms_per_page": {k: round(v, 2) for k, v in cpu.items()},
+        "cpu_ratio": round(cpu["bare_page"] / cpu["product_page"], 3), "target": TARGET, "errors": errors,
         "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -90,6 +124,8 @@ def run(results: dict) -> bool:
     ok = ratio >= TARGET and errors == 0
     print(f"  ratio {ratio:.2f}x  (target ≥ {TARGET}x, median of {', '.join(f'{x:.2f}' for x in per_round)})  "
           f"{'ok' if ratio >= TARGET else 'BELOW TARGET'}")
+    print(f"  CPU per page in-process: bare {cpu['bare_page']:.2f} ms, product page {cpu['product_page']:.2f} ms "
+          f"-> {cpu['bare_page'] / cpu['product_page']:.2f}x (not disturbed by the load generator or neighbours)")
     print(f"  {queries} SQL statements per product page; errors {errors}")
     print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return ok
