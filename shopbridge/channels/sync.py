@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import selectinload
 from sqlmodel import Session, select
 
 from shopbridge import jobs, plugins
@@ -24,6 +25,7 @@ from shopbridge.channels.types import Capability, SyncResult
 from shopbridge.db import session_scope, utcnow
 
 DEFAULT_BATCH = 100
+LOAD_CHUNK = 500  # products read per query when building catalogue items (bounded IN lists)
 
 
 def _debounce(app: Flask | None) -> float:
@@ -68,10 +70,17 @@ def full_resync(session: Session, channel: Channel, app: Flask | None = None) ->
     return count
 
 
-def _set_status(session: Session, channel_id: int, item, product_id: int, status: str, message: str = "") -> None:
-    row = session.exec(select(SyncStatus).where(SyncStatus.channel_id == channel_id,
-                                                SyncStatus.item_id == item.item_id)).first()
+def _set_status(session: Session, channel_id: int, item, product_id: int, status: str, message: str = "",
+                known: dict[str, SyncStatus] | None = None) -> None:
+    """Record an item's outcome. ``known``: the channel's status rows by item id, read once for a whole flush."""
+    if known is None:
+        row = session.exec(select(SyncStatus).where(SyncStatus.channel_id == channel_id,
+                                                    SyncStatus.item_id == item.item_id)).first()
+    else:
+        row = known.get(item.item_id)
     row = row or SyncStatus(channel_id=channel_id, item_id=item.item_id, product_id=product_id)
+    if known is not None:
+        known[item.item_id] = row
     row.variant_id = int(item.item_id.removeprefix("sb-v")) if item.item_id.startswith("sb-v") else None
     row.status = status
     row.message = message
@@ -100,10 +109,20 @@ def flush_channel(app: Flask, channel_id: int) -> int:
             return 0
         ctype = channels.channel_type(channel.type, app)
         size = max(1, ctype.catalogue_batch_size or DEFAULT_BATCH)
+        # Products with their variants, images and category in a few queries per chunk, not three per product
+        # (a full sync of 10k products spent most of its time in those lazy loads).
+        products: dict[int, Product] = {}
+        wanted = [row.product_id for row in rows]
+        for start in range(0, len(wanted), LOAD_CHUNK):
+            chunk = wanted[start:start + LOAD_CHUNK]
+            products.update((p.id, p) for p in session.exec(select(Product).where(Product.id.in_(chunk)).options(
+                selectinload(Product.variants), selectinload(Product.images), selectinload(Product.category))))
         items_by_product = {}
         for row in rows:
-            product = session.get(Product, row.product_id)
+            product = products.get(row.product_id)
             items_by_product[row.product_id] = catalogue_items(product, app) if product else []
+        # Every status row of the channel at once: one query instead of one per item (each also autoflushing).
+        known = {s.item_id: s for s in session.exec(select(SyncStatus).where(SyncStatus.channel_id == channel_id))}
         pairs = [(pid, item) for pid, items in items_by_product.items() for item in items]
         ctx = channels.context_for(session, channel, app=app, label="catalogue sync")
         failed_products: set[int] = set()
@@ -115,14 +134,14 @@ def flush_channel(app: Flask, channel_id: int) -> int:
                                       items=[item for _, item in batch])
             except PlatformError as exc:
                 for pid, item in batch:
-                    _set_status(session, channel_id, item, pid, "error", exc.message)
+                    _set_status(session, channel_id, item, pid, "error", exc.message, known=known)
                 if exc.transient:
                     failed_products |= {pid for pid, _ in batch}
                     retry_after = max(retry_after or 0, exc.retry_after or 0) or None
                 continue
             except plugins.PluginCrashed as exc:
                 for pid, item in batch:
-                    _set_status(session, channel_id, item, pid, "error", str(exc))
+                    _set_status(session, channel_id, item, pid, "error", str(exc), known=known)
                 continue
             result = result if isinstance(result, SyncResult) else SyncResult()
             errors = {e.item_id: e for e in result.errors}
@@ -131,12 +150,12 @@ def flush_channel(app: Flask, channel_id: int) -> int:
                 if item.item_id in errors:
                     error = errors[item.item_id]
                     where = f" ({error.field})" if error.field else ""
-                    _set_status(session, channel_id, item, pid, "error", f"{error.message}{where}")
+                    _set_status(session, channel_id, item, pid, "error", f"{error.message}{where}", known=known)
                 elif item.item_id in accepted:
-                    _set_status(session, channel_id, item, pid, "deleted" if item.deleted else "synced")
+                    _set_status(session, channel_id, item, pid, "deleted" if item.deleted else "synced", known=known)
                 else:
                     _set_status(session, channel_id, item, pid, "pending",
-                                "Sent; the platform has not confirmed this item yet.")
+                                "Sent; the platform has not confirmed this item yet.", known=known)
             sent += len(batch)
         attempts = 0
         for row in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
 from shopbridge import db
@@ -17,6 +17,7 @@ from shopbridge.storefront import bp, picker, seo
 FEATURED = 8
 # A product card shows the price, stock and main image: load them with the products, not one query per card.
 _CARD_LOADS = (selectinload(Product.variants), selectinload(Product.images))
+_PAGE_LOADS = (joinedload(Product.category), selectinload(Product.variants), selectinload(Product.images))
 BUY_ENDPOINT = "checkout.buy_now"
 CART_ENDPOINT = "checkout.cart_add"
 
@@ -87,7 +88,9 @@ def category(slug: str):
 @bp.get("/p/<slug>")
 @public
 def product(slug: str):
-    item = service.get_by_slug(db.session(), slug)
+    # Everything the page shows in three statements (category joined, variants and images selected in), instead
+    # of the product plus one lazy load each.
+    item = db.session().exec(select(Product).where(Product.slug == slug).options(*_PAGE_LOADS)).first()
     if item is None or item.status != ProductStatus.active or not item.variants:
         abort(404)
     requested = request.args.get("variant", type=int)
