@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from glob import glob
 from pathlib import Path
@@ -104,8 +105,9 @@ class PostgresCluster:
     shared test database other xdist workers are using. Runs as ``postgres`` when the tests run as root (the
     server refuses root), like ``.ci/services.sh``."""
 
-    def __init__(self, directory: Path):
-        self.dir = directory
+    def __init__(self) -> None:
+        # Not under pytest's tmp_path: that lives in root's private directory, which the postgres user cannot enter.
+        self.dir = Path(tempfile.mkdtemp(prefix="shopbridge-pg-"))
         self.port = free_port()
         bin_dir = _pg_bin()
         if bin_dir is None or not (bin_dir / "initdb").exists():
@@ -115,7 +117,9 @@ class PostgresCluster:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/shop"
 
     def _run(self, *args: str, timeout: float = 60) -> None:
-        subprocess.run([*self.as_pg, *args], check=True, timeout=timeout, capture_output=True)
+        done = subprocess.run([*self.as_pg, *args], timeout=timeout, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed: {done.stdout}{done.stderr}")
 
     def pg_ctl(self, *args: str, timeout: float = 60) -> None:
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off "
@@ -124,7 +128,6 @@ class PostgresCluster:
                   "-o", options, *args, timeout=timeout)
 
     def __enter__(self) -> PostgresCluster:
-        self.dir.mkdir(parents=True, exist_ok=True)
         if self.as_pg:
             shutil.chown(self.dir, "postgres")
         self._run(str(self.bin / "initdb"), "-D", str(self.dir / "pg"), "-U", "postgres", "--auth=trust", "-E",
@@ -136,5 +139,6 @@ class PostgresCluster:
     def __exit__(self, *exc) -> None:
         try:
             self.pg_ctl("-m", "immediate", "stop", timeout=30)
-        except subprocess.CalledProcessError:
+        except RuntimeError:
             pass  # already stopped
+        shutil.rmtree(self.dir, ignore_errors=True)
