@@ -31,9 +31,9 @@ def tracked_links(monkeypatch):
 def test_a_composed_post_becomes_one_pin_with_its_tracked_link(app, db_session, pinterest, product_factory,
                                                                channel_factory, tracked_links):
     from PIL import Image as PILImage
-    from shopbridge.posts import service
 
     from shopbridge.catalogue.images import add_image
+    from shopbridge.posts import service
 
     product = product_factory(title="Linen shirt", slug="linen-shirt")
     buffer = io.BytesIO()
