@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from collections import Counter, deque
 from dataclasses import dataclass, field
 
@@ -36,7 +37,9 @@ from shopbridge.channels import (
     WebhookSignatureError,
 )
 
-API = "https://api.fakegram.test/v1"
+# A worker in another process cannot use the in-process MockTransport: tests/reliability points it at the fake
+# server over real HTTP on loopback through this variable.
+API = os.environ.get("FAKEGRAM_API", "https://api.fakegram.test/v1")
 CALLS: Counter = Counter()  # hook name → times called, for the "every hook is exercised" test
 
 FAKEGRAM = ChannelType(
