@@ -24,8 +24,6 @@ CHANNEL = "Bench Pinterest"
 
 
 def run(results: dict) -> bool:
-    from shopbridge_pinterest.fake import FakePinterest
-    from shopbridge_pinterest.plugin import BATCH_MAX
     from sqlalchemy import func
     from sqlalchemy.orm import selectinload
     from sqlmodel import select
@@ -39,6 +37,8 @@ def run(results: dict) -> bool:
     from shopbridge.channels.products import catalogue_items
     from shopbridge.cli import main as shopbridge_command
     from shopbridge.db import engine, session_scope
+    from shopbridge_pinterest.fake import FakePinterest
+    from shopbridge_pinterest.plugin import BATCH_MAX
 
     work = Path(tempfile.mkdtemp(prefix="shopbridge-bench-"))
     fake = FakePinterest().start()
