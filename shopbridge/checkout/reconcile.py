@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlmodel import select
 
-from shopbridge import db
+from shopbridge import db, jobs
 from shopbridge.checkout import service
 from shopbridge.checkout.models import Order, OrderStatus
 from shopbridge.db import utcnow
@@ -37,6 +37,23 @@ class ReconcileReport:
 
     def count(self, what: str) -> None:
         self.changed[what] = self.changed.get(what, 0) + 1
+
+
+#: How often the worker reconciles, and how old a pending order must be before it is asked about: a webhook
+#: normally arrives within seconds, so five minutes of silence means it was missed.
+RECONCILE_EVERY_MINUTES = 5
+RECONCILE_AFTER = timedelta(minutes=5)
+
+
+@jobs.every_minute
+def reconcile_periodically(app: Flask) -> ReconcileReport | None:
+    """The worker's safety net: a missed or undeliverable webhook never leaves an order wrong for long."""
+    if utcnow().minute % RECONCILE_EVERY_MINUTES:
+        return None
+    report = reconcile_pending(app, min_age=RECONCILE_AFTER)
+    if report.checked:
+        log.info("reconciled %d pending order(s): %s", report.checked, report)
+    return report
 
 
 def reconcile_pending(app: Flask | None = None, *, min_age: timedelta = timedelta(minutes=1)) -> ReconcileReport:
