@@ -13,10 +13,19 @@ from shopbridge import plugins as _plugins  # noqa: E402
 _plugins.CALLED = set()  # every hook called during the run; checked at the end of a full run
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """Under pytest-xdist the hooks are called in the workers: collect what each one saw."""
+    _plugins.CALLED.update(getattr(node, "workeroutput", {}).get("hooks_called", []))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A full, green run must have called every hook specification at least once (through the shop's paths)."""
     from shopbridge import docs_hooks
 
+    if hasattr(session.config, "workerinput"):  # an xdist worker: report, the controller decides
+        session.config.workeroutput["hooks_called"] = sorted(_plugins.CALLED)
+        return
     option = session.config.option
     full_run = not option.keyword and not option.markexpr and all(
         str(a).rstrip("/").endswith(("tests", "plugins")) for a in session.config.args)
