@@ -6,7 +6,10 @@ import http
 from collections.abc import Callable
 from typing import Any
 
+from flask import abort as abort_with
 from flask_smorest import abort
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from shopbridge import db
 from shopbridge.catalogue.models import Product, Variant
@@ -100,3 +103,21 @@ def conflict_problem():
     """409 when a unique rule was broken by a concurrent request between our check and our write."""
     return problem_response(409, type_="conflict", detail="Another request changed the same product, SKU or slug at the same "
                             "moment; nothing was saved. Fetch the current state and try again.")
+
+
+def commit_write(session: Session, write: Callable[[], Any]) -> Any:
+    """Run one catalogue write and commit it; a refusal rolls everything back and answers its problem.
+
+    ``CatalogueError`` becomes :func:`catalogue_problem` (422, or 409 for clashes); an ``IntegrityError`` means a
+    concurrent request won the race between our check and our write, :func:`conflict_problem`.
+    """
+    try:
+        result = write()
+        session.commit()
+    except CatalogueError as exc:
+        session.rollback()
+        abort_with(catalogue_problem(exc))
+    except IntegrityError:
+        session.rollback()
+        abort_with(conflict_problem())
+    return result

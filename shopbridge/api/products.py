@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import request, url_for
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlmodel import select
 
@@ -30,8 +29,7 @@ from shopbridge import db
 from shopbridge.access import CATALOGUE_EDIT, CATALOGUE_VIEW, actor, requires
 from shopbridge.api import Blueprint
 from shopbridge.api.common import (
-    catalogue_problem,
-    conflict_problem,
+    commit_write,
     load_product,
     problem_responses,
     product_out,
@@ -45,7 +43,7 @@ from shopbridge.api.schemas import (
 )
 from shopbridge.catalogue import service
 from shopbridge.catalogue.models import Product, ProductStatus
-from shopbridge.catalogue.service import CatalogueError, ProductInput, VariantInput
+from shopbridge.catalogue.service import ProductInput, VariantInput
 
 blp = Blueprint("products", __name__, url_prefix="/api/v1/products", description="Products of the catalogue.")
 
@@ -137,15 +135,7 @@ def create_product(data: dict[str, Any]):
         status=data["status"],
         variants=[VariantInput(**v) for v in data["variants"]],
     )
-    try:
-        product = service.create_product(session, product_input, actor())
-        session.commit()
-    except CatalogueError as exc:
-        session.rollback()
-        return catalogue_problem(exc)
-    except IntegrityError:
-        session.rollback()
-        return conflict_problem()
+    product = commit_write(session, lambda: service.create_product(session, product_input, actor()))
     return product_out(product), 201, {"Location": url_for("products.get_product", product_id=product.id)}
 
 
@@ -195,15 +185,7 @@ def update_product(changes: dict[str, Any], product_id: int):
     product_input = service.input_from_product(product)
     for name, value in changes.items():
         setattr(product_input, name, value)
-    try:
-        service.update_product(session, product, product_input, actor())
-        session.commit()
-    except CatalogueError as exc:
-        session.rollback()
-        return catalogue_problem(exc)
-    except IntegrityError:
-        session.rollback()
-        return conflict_problem()
+    commit_write(session, lambda: service.update_product(session, product, product_input, actor()))
     return product_out(product)
 
 

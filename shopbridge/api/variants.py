@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from sqlalchemy.exc import IntegrityError
 
 from shopbridge import db
 from shopbridge.access import CATALOGUE_EDIT, CATALOGUE_VIEW, actor, requires
 from shopbridge.api import Blueprint
 from shopbridge.api.common import (
     catalogue_problem,
-    conflict_problem,
+    commit_write,
     load_product,
     load_variant,
     problem_responses,
@@ -61,15 +60,7 @@ def create_variant(data: dict[str, Any], product_id: int):
     """
     session = db.session()
     product = load_product(product_id)
-    try:
-        variant = service.add_variant(session, product, VariantInput(**data), actor())
-        session.commit()
-    except CatalogueError as exc:
-        session.rollback()
-        return catalogue_problem(exc)
-    except IntegrityError:
-        session.rollback()
-        return conflict_problem()
+    variant = commit_write(session, lambda: service.add_variant(session, product, VariantInput(**data), actor()))
     return variant_out(variant), 201, {"Location": url_for("variants.get_variant", variant_id=variant.id)}
 
 
@@ -98,15 +89,7 @@ def update_variant(changes: dict[str, Any], variant_id: int):
     """
     session = db.session()
     variant = load_variant(variant_id)
-    try:
-        variant = service.update_variant(session, variant, changes, actor())
-        session.commit()
-    except CatalogueError as exc:
-        session.rollback()
-        return catalogue_problem(exc)
-    except IntegrityError:
-        session.rollback()
-        return conflict_problem()
+    variant = commit_write(session, lambda: service.update_variant(session, variant, changes, actor()))
     return variant_out(variant)
 
 
