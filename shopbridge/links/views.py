@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import Response as FlaskResponse
 from flask import abort, current_app, redirect, render_template, request, url_for
 
-from shopbridge import db
+from shopbridge import db, recent
 from shopbridge.access import public
 from shopbridge.links import attribution, public_bp, qr, service, spool
 from shopbridge.links.models import BuyLink, Destination, HitKind
@@ -257,14 +257,19 @@ def short_url(link: BuyLink, kind: str = HitKind.click) -> str:
 @public_bp.app_context_processor
 def scan_to_buy_helpers():
     def scan_to_buy_qr(product) -> str | None:
-        """QR image URL of the product's default link (made and committed on first use)."""
-        session_db = db.session()
-        try:
-            link = service.default_link(session_db, product)
-            session_db.commit()
-        except service.LinkError:
-            session_db.rollback()
-            return None
-        return qr_url(link, size=256)
+        """QR image URL of the product's default link (made and committed on first use; then remembered for a
+        couple of seconds, like the rest of what every product page reads: :mod:`shopbridge.recent`)."""
+
+        def load() -> str | None:
+            session_db = db.session()
+            try:
+                link = service.default_link(session_db, product)
+                session_db.commit()
+            except service.LinkError:
+                session_db.rollback()
+                return None
+            return qr_url(link, size=256)
+
+        return recent.remembered(current_app._get_current_object(), ("scan_to_buy_qr", product.id), load)
 
     return {"scan_to_buy_qr": scan_to_buy_qr}
