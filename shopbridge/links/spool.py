@@ -153,6 +153,17 @@ class HitSpool:
             except Exception:  # the database is down, the disk is full …: the files wait for the next tick
                 log.warning("could not move spooled buy-link hits into the database yet", exc_info=True)
 
+    def stop(self) -> None:
+        """Stop the background thread and leave what is spooled on disk (for the next process to ingest)."""
+        self._stop.set()
+        atexit.unregister(self.close)
+        with self._lock:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+                self._fd = None
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=10)
+
     def close(self) -> None:
         """At process exit: ingest what this process wrote (what fails stays on disk for the next one)."""
         if self._pid != os.getpid():
@@ -203,6 +214,13 @@ def flush(app: Flask) -> int:
     if not enabled(app):
         return 0
     return spool_for(app).flush()
+
+
+def stop(app: Flask) -> None:
+    """Stop this app's spool without ingesting (an app torn down in tests; see :meth:`HitSpool.stop`)."""
+    found = app.extensions.pop(EXTENSION, None)
+    if found is not None:
+        found.stop()
 
 
 @jobs.every_minute
