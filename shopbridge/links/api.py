@@ -29,6 +29,8 @@ class FiguresSchema(ma.Schema):
     scans = ma.fields.Integer(required=True)
     bots = ma.fields.Integer(required=True)
     visitors = ma.fields.Integer(required=True, metadata={"description": "Sum of daily unique visitors"})
+    ended = ma.fields.Integer(metadata={"description": "Visits by people after the link was disabled or expired "
+                                                       "(they saw the 'no longer available' page); not clicks"})
     orders = ma.fields.Integer(metadata={"description": "Paid orders that came through these links "
                                          "(totals and link, product, channel and campaign breakdowns)."})
 

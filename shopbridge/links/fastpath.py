@@ -92,6 +92,8 @@ class FastRedirect:
         except sa.exc.SQLAlchemyError:
             return None  # the Flask view answers (503), and logs it
         if link is None or not live:
+            if link is not None:
+                environ[views.RECORDED] = True  # the visit of an ended link is recorded; the view shows the page
             return None  # 404 / 410 pages come from the Flask views
         location, body = self._location(environ, link, kind)
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),

@@ -77,6 +77,9 @@ class Hit(SQLModel, table=True):
     in_app: str | None = Field(default=None, max_length=24)  # Instagram, WhatsApp … when recognisable
     referrer_host: str | None = Field(default=None, max_length=120)
     is_bot: bool = False
+    # The link was disabled or expired (or its product archived) when visited: the shopper saw the "no longer
+    # available" page. Counted apart, like bots — a poster still scanned after its campaign is worth knowing about.
+    ended: bool = False
     bot_name: str | None = Field(default=None, max_length=40)
     visitor: str = Field(max_length=32)
 

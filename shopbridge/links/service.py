@@ -322,7 +322,7 @@ _HIT_INSERT = sa.insert(Hit.__table__)
 
 
 def hit_values(*, link_id: int, kind: str, user_agent: str | None, referrer: str | None, ip: str | None,
-               secret_key: str, now: datetime | None = None) -> dict:
+               secret_key: str, now: datetime | None = None, ended: bool = False) -> dict:
     """The row recorded for one visit: the raw IP address and User-Agent never leave this function."""
     now = now or utcnow()
     agent = classify(user_agent)
@@ -330,7 +330,7 @@ def hit_values(*, link_id: int, kind: str, user_agent: str | None, referrer: str
     return {
         "at": now, "day": day, "link_id": link_id, "kind": kind, "device": agent.device, "in_app": agent.in_app,
         "referrer_host": referrer_host(referrer), "is_bot": agent.is_bot, "bot_name": agent.bot,
-        "visitor": visitor_hash(secret_key, day, ip, user_agent),
+        "visitor": visitor_hash(secret_key, day, ip, user_agent), "ended": ended,
     }
 
 

@@ -105,11 +105,17 @@ def resolved_cache(app=None) -> ResolvedCache:
     return cache
 
 
+#: Set in the WSGI environ by the fast path when it recorded the visit and hands over to the view (a link that
+#: has ended): the view must not record it a second time.
+RECORDED = "shopbridge.links.recorded"
+
+
 def track(app, code: str, kind: str, *, user_agent: str | None, referrer: str | None, ip: str | None,
-          ) -> tuple[service.Resolved | None, bool]:
+          record: bool = True) -> tuple[service.Resolved | None, bool]:
     """Resolve ``code`` and record a visit if its link is live: the one rule behind both redirect paths.
 
-    Returns the link (``None`` if unknown) and whether it is live. The shopper comes first: when the database
+    Returns the link (``None`` if unknown) and whether it is live. Visits of a link that has ended (disabled,
+    expired, product archived) are recorded too, marked ``ended``. The shopper comes first: when the database
     cannot be read (restarting, locked for too long) the link this process last knew is used, and a hit that
     cannot be recorded is logged, never a reason to fail the redirect. Raises ``SQLAlchemyError`` only when
     the database is down and this process has never seen the code.
@@ -126,9 +132,9 @@ def track(app, code: str, kind: str, *, user_agent: str | None, referrer: str | 
                 raise
             log.exception("could not read buy link %s; using what this process last knew", code)
     live = link is not None and link.product_available and link.is_live()
-    if live:
+    if link is not None and record:
         values = service.hit_values(link_id=link.link_id, kind=kind, user_agent=user_agent, referrer=referrer,
-                                    ip=ip, secret_key=app.config["SECRET_KEY"])
+                                    ip=ip, secret_key=app.config["SECRET_KEY"], ended=not live)
         try:
             _record(app, values)
         except (sa.exc.SQLAlchemyError, OSError):
@@ -151,7 +157,7 @@ def _follow(code: str, kind: str):
     user_agent = request.headers.get("User-Agent")
     try:
         link, live = track(current_app, code, kind, user_agent=user_agent, referrer=request.headers.get("Referer"),
-                           ip=request.remote_addr)
+                           ip=request.remote_addr, record=not request.environ.get(RECORDED))
     except sa.exc.SQLAlchemyError:
         log.exception("could not read buy link %s", code)
         abort(503, description="The shop is briefly unavailable. Please try again in a moment.")

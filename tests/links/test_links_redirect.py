@@ -95,7 +95,7 @@ def test_link_previews_get_the_redirect_but_are_not_clicks(client, make_link, ap
 
     with session_scope(app) as s:
         report = analytics.report(s, analytics.Filters.last_days(1))
-    assert report.totals == {"clicks": 0, "scans": 0, "bots": 1, "visitors": 0, "orders": 0}
+    assert report.totals == {"clicks": 0, "scans": 0, "bots": 1, "visitors": 0, "ended": 0, "orders": 0}
 
 
 def test_unique_visitors_are_counted_per_day_without_storing_the_address(app, make_link):
@@ -116,7 +116,7 @@ def test_unique_visitors_are_counted_per_day_without_storing_the_address(app, ma
 
     with session_scope(app) as s:
         report = analytics.report(s, analytics.Filters.last_days(1))
-    assert report.totals == {"clicks": 3, "scans": 1, "bots": 0, "visitors": 2, "orders": 0}
+    assert report.totals == {"clicks": 3, "scans": 1, "bots": 0, "visitors": 2, "ended": 0, "orders": 0}
 
 
 def test_the_visitor_hash_changes_every_day():
@@ -148,7 +148,28 @@ def test_a_disabled_link_shows_a_friendly_page_with_the_product(client, make_lin
     page = response.get_data(as_text=True)
     assert "no longer available" in page
     assert 'href="/p/linen-shirt"' in page
-    assert hits(app) == []
+    [hit] = hits(app)  # recorded once (the fast path hands over to the view without counting it twice) …
+    assert hit["ended"] and hit["kind"] == "click"
+
+    from shopbridge.db import session_scope
+    from shopbridge.links import analytics
+
+    with session_scope(app) as s:  # … and never counted as a click
+        report = analytics.report(s, analytics.Filters.last_days(1))
+    assert report.totals == {"clicks": 0, "scans": 0, "bots": 0, "visitors": 0, "ended": 1, "orders": 0}
+
+
+def test_the_owner_sees_that_an_ended_poster_is_still_scanned(client, make_link, db_session, app, auth):
+    from shopbridge.links import service
+
+    link = make_link(channel="poster", placement="Cadorna station")
+    service.set_enabled(db_session, link, False)
+    db_session.commit()
+    for _ in range(2):
+        assert client.get(f"/q/{link.code}", headers={"User-Agent": IPHONE_SAFARI}).status_code == 410
+    auth.login("owner")
+    page = client.get(f"/admin/links/{link.id}").get_data(as_text=True)
+    assert "visits after the link ended" in page
 
 
 def test_an_expired_link_is_410(client, make_link, db_session):

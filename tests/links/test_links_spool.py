@@ -48,7 +48,7 @@ def test_the_analytics_page_shows_a_scan_made_a_moment_ago(app, client, auth, ma
     client.get(f"/q/{link.code}", headers={"User-Agent": IPHONE_SAFARI})
     auth.login("owner")
     page = client.get("/admin/analytics/export.csv?table=channel").get_data(as_text=True)
-    assert "poster,0,1,1,0" in page.splitlines()  # channel, clicks, scans, visitors, bots
+    assert "poster,0,1,1,0,0" in page.splitlines()  # channel, clicks, scans, visitors, bots, ended
 
 
 def test_hits_of_a_killed_process_are_ingested_by_the_next_one(app, make_link, tmp_path):
