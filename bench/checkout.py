@@ -15,14 +15,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
-from bench.links import WORKERS, _free_port, _gunicorn
+from bench._servers import WORKERS, Servers
 
 REQUESTS = int(os.environ.get("BENCH_CHECKOUTS", "300"))
 SLUG = "bench-shirt"
@@ -74,43 +71,33 @@ class Shopper:
 def run(results: dict) -> bool:
     from shopbridge.testing_stripe import FakeStripe
 
-    work = Path(tempfile.mkdtemp(prefix="shopbridge-bench-"))
     fake = FakeStripe().start()
-    processes: list[subprocess.Popen] = []
     try:
-        ports = {}
-        for name in ("sandbox", "stripe"):
-            data_dir = work / name
-            _prepare(data_dir)
-            env = {"SHOPBRIDGE_DATA_DIR": str(data_dir), "SHOPBRIDGE_RATELIMIT_ENABLED": "false",
-                   "SHOPBRIDGE_PAYMENT_PROVIDER": name}
-            if name == "stripe":
-                env |= {"STRIPE_SECRET_KEY": fake.api_key, "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
-                        "STRIPE_API_BASE": fake.url}
-            ports[name] = _free_port()
-            processes.append(_gunicorn("shopbridge.app:create_app()", env, ports[name], work / f"{name}.log"))
-        shoppers = {name: Shopper(f"http://127.0.0.1:{port}") for name, port in ports.items()}
-        for shopper in shoppers.values():  # warm-up: every worker's first order, SDK imports, connections
-            for _ in range(WORKERS * 3):
-                shopper.buy()
-        sessions_before = len(fake.sessions)
-        latencies: dict[str, list[float]] = {name: [] for name in shoppers}
-        places = {}
-        for _ in range(REQUESTS):
-            for name, shopper in shoppers.items():
-                elapsed, places[name] = shopper.buy()
-                latencies[name].append(elapsed)
-        sessions_made = len(fake.sessions) - sessions_before
+        with Servers() as servers:
+            urls = {}
+            for name in ("sandbox", "stripe"):
+                data_dir = servers.work / name
+                _prepare(data_dir)
+                env = {"SHOPBRIDGE_DATA_DIR": str(data_dir), "SHOPBRIDGE_RATELIMIT_ENABLED": "false",
+                       "SHOPBRIDGE_PAYMENT_PROVIDER": name}
+                if name == "stripe":
+                    env |= {"STRIPE_SECRET_KEY": fake.api_key, "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
+                            "STRIPE_API_BASE": fake.url}
+                urls[name] = servers.start("shopbridge.app:create_app()", env, name)
+            shoppers = {name: Shopper(url) for name, url in urls.items()}
+            for shopper in shoppers.values():  # warm-up: every worker's first order, SDK imports, connections
+                for _ in range(WORKERS * 3):
+                    shopper.buy()
+            sessions_before = len(fake.sessions)
+            latencies: dict[str, list[float]] = {name: [] for name in shoppers}
+            places = {}
+            for _ in range(REQUESTS):
+                for name, shopper in shoppers.items():
+                    elapsed, places[name] = shopper.buy()
+                    latencies[name].append(elapsed)
+            sessions_made = len(fake.sessions) - sessions_before
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
         fake.stop()
-        shutil.rmtree(work, ignore_errors=True)
 
     figures = {name: {"p50_ms": round(statistics.median(v) * 1000, 1), "p95_ms": round(_percentile(v, 95) * 1000, 1),
                       "mean_ms": round(statistics.fmean(v) * 1000, 1), "requests": len(v)}

@@ -11,15 +11,13 @@ loaded by ``wrk``, alternating in rounds; the ratio is the median of the per-rou
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.links import CONNECTIONS, DURATION, ROUNDS, WORKERS, _combine, _free_port, _gunicorn, load
+from bench._servers import CONNECTIONS, DURATION, ROUNDS, WORKERS, Servers, combine, load, warm_up
 
 TARGET = 0.5
 SLUG = "organic-cotton-t-shirt"
@@ -77,36 +75,21 @@ def _cpu_ms(kind: str, env: dict[str, str]) -> float:
 
 
 def run(results: dict) -> bool:
-    work = Path(tempfile.mkdtemp(prefix="shopbridge-bench-"))
-    processes: list[subprocess.Popen] = []
-    try:
-        data_dir = work / "data"
+    with Servers() as servers:
+        data_dir = servers.work / "data"
         queries = _prepare(data_dir)
         env = {"SHOPBRIDGE_DATA_DIR": str(data_dir), "SHOPBRIDGE_RATELIMIT_ENABLED": "false",
                "BENCH_PRODUCT_SLUG": SLUG}
-        shop_port, bare_port = _free_port(), _free_port()
-        processes.append(_gunicorn("shopbridge.app:create_app()", env, shop_port, work / "shop.log"))
-        processes.append(_gunicorn("bench._bare_storefront:app", env, bare_port, work / "bare.log"))
-        urls = {"bare_page": f"http://127.0.0.1:{bare_port}/bare/p/{SLUG}",
-                "product_page": f"http://127.0.0.1:{shop_port}/p/{SLUG}"}
-        for url in urls.values():  # warm-up: connections, compiled templates, lazy imports in every worker
-            if shutil.which("wrk"):
-                subprocess.run(["wrk", "-t", "1", "-c", str(WORKERS * 2), "-d", "2s", url], capture_output=True)
+        shop = servers.start("shopbridge.app:create_app()", env, "shop")
+        bare = servers.start("bench._bare_storefront:app", env, "bare")
+        urls = {"bare_page": f"{bare}/bare/p/{SLUG}", "product_page": f"{shop}/p/{SLUG}"}
+        for url in urls.values():
+            warm_up(url)
         rounds = [{name: load(url) for name, url in urls.items()} for _ in range(ROUNDS)]
-        for process in processes:
-            process.terminate()
+        servers.stop()  # the CPU probe below wants the machine to itself
         cpu = {"bare_page": _cpu_ms("bare", env), "product_page": _cpu_ms("shop", env)}
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        shutil.rmtree(work, ignore_errors=True)
 
-    figures = {name: _combine([r[name] for r in rounds]) for name in rounds[0]}
+    figures = {name: combine([r[name] for r in rounds]) for name in rounds[0]}
     per_round = [r["product_page"]["rps"] / r["bare_page"]["rps"] for r in rounds]
     ratio = statistics.median(per_round)
     errors = sum(f["non_2xx_3xx"] + f["socket_errors"] for f in figures.values())
