@@ -20,17 +20,26 @@ RETRY_AFTER = "5"
 @bp.get("/healthz")
 @public
 def healthz():
-    """200 when this worker can reach the database, 503 otherwise. Cheap enough to poll every second."""
+    """200 when this worker can reach the database, 503 otherwise. Cheap enough to poll every second.
+
+    ``hit_spool`` tells monitors how many buy-link hit files wait on this host to be moved into the database
+    and how old the oldest is (:mod:`shopbridge.links.spool`); it never fails the check.
+    """
+    from flask import current_app
+
+    from shopbridge.links import spool
+
+    waiting = spool.backlog(current_app)
     try:
         with db.engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError, PoolTimeout) as exc:
         log.warning("health check: database unreachable (%s)", type(exc).__name__)
-        response = jsonify(status="unavailable", database="unreachable")
+        response = jsonify(status="unavailable", database="unreachable", hit_spool=waiting)
         response.status_code = 503
         response.headers["Retry-After"] = RETRY_AFTER
         return response
-    return jsonify(status="ok", database="ok")
+    return jsonify(status="ok", database="ok", hit_spool=waiting)
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,23 @@ from shopbridge.app import create_app
 def test_health_check_reports_a_reachable_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok",
+                                   "hit_spool": {"files": 0, "oldest_seconds": 0.0}}
+
+
+def test_health_check_shows_buy_link_hits_waiting_for_the_database(app, client, db_session):
+    from shopbridge.links import service, spool
+    from shopbridge.testing import make_product
+
+    link = service.create_link(db_session, product=make_product(db_session), destination="product",
+                               channel="poster")
+    db_session.commit()
+    waiting = spool.HitSpool(app, spool.spool_for(app).directory, interval=3600)  # a worker that cannot flush
+    waiting.append(service.hit_values(link_id=link.id, kind="scan", user_agent="x", referrer=None, ip=None,
+                                      secret_key="k"))
+    assert client.get("/healthz").get_json()["hit_spool"]["files"] == 1
+    waiting.flush()
+    assert client.get("/healthz").get_json()["hit_spool"] == {"files": 0, "oldest_seconds": 0.0}
 
 
 @pytest.fixture

@@ -223,6 +223,19 @@ def stop(app: Flask) -> None:
         found.stop()
 
 
+def backlog(app: Flask) -> dict[str, float]:
+    """Spool files waiting on this host and the age of the oldest, for monitoring (``/healthz``).
+
+    A growing age while the database is reachable means nothing is moving the files: look at the logs.
+    """
+    directory = spool_for(app).directory
+    try:
+        ages = [time.time() - p.stat().st_mtime for p in directory.iterdir() if p.name.endswith(SUFFIX)]
+    except FileNotFoundError:
+        ages = []
+    return {"files": len(ages), "oldest_seconds": round(max(ages), 1) if ages else 0.0}
+
+
 @jobs.every_minute
 def flush_periodically(app: Flask) -> int:
     """The worker's sweep: files left by web processes that stopped for good (a host scaled down to zero web
