@@ -1,4 +1,4 @@
-"""hit spool: the names of spool files already moved into link_hit; visits after a link ended
+"""hit spool: the names of spool files already moved into link_hit
 
 Revision ID: 0005_hit_spool
 Revises: 0004_channels
@@ -23,11 +23,7 @@ def upgrade() -> None:
     sa.Column('at', shopbridge.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
-    with op.batch_alter_table('link_hit') as batch_op:
-        batch_op.add_column(sa.Column('ended', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('link_hit') as batch_op:
-        batch_op.drop_column('ended')
     op.drop_table('link_hit_batch')
