@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from shopbridge import db
 from shopbridge.access import public
 from shopbridge.catalogue.models import ProductStatus, Variant
-from shopbridge.checkout import bp, pricing, service
+from shopbridge.checkout import arrivals, bp, pricing, service
 from shopbridge.checkout.models import Order, OrderStatus
 from shopbridge.checkout.pricing import CheckoutError, LineRequest
 from shopbridge.extensions import limiter
@@ -134,6 +134,8 @@ def cart_add():
         if variant is None or variant.product.status != ProductStatus.active:
             raise CheckoutError("This item is not for sale.", "variant_id")
         items = _cart()
+        if not items:
+            arrivals.forget(cookie_session)  # a new cart: a channel's earlier cart no longer earns this sale
         quantity = min(items.get(str(line.variant_id), 0) + line.quantity, pricing.MAX_QUANTITY)
         if quantity > variant.stock:
             raise CheckoutError(f"Only {variant.stock} left.", "quantity")
@@ -199,7 +201,8 @@ def checkout():
         else:
             return _place_order(session, quote, email=email, back=url_for("checkout.checkout"), from_cart=True)
     return render_template("checkout/checkout.html", quote=quote, error=error, countries=sorted(rates),
-                           country=country, email=email, rates=rates), (400 if request.method == "POST" else 200)
+                           country=country, email=email, rates=rates,
+                           arrival=arrivals.current(cookie_session)), (400 if request.method == "POST" else 200)
 
 
 # --- placing the order and sending the shopper to pay -------------------------------------------------------
@@ -224,10 +227,15 @@ def _place_order(session: Session, quote: pricing.Quote, *, email: str | None, b
     if existing is not None:
         return redirect(url_for("checkout.pay", token=existing.token), 303)
     link_code = service.link_code_from(cookie_session.get("sb_link"))
+    # A cart a channel built (arrivals.receive) is attributed to that channel, ahead of an older buy-link visit.
+    arrival = arrivals.current(cookie_session) if from_cart else None
+    link_code = arrival.link_code if arrival and arrival.link_code else link_code
     try:
         provider = get_provider(session)
         order = service.create_order(session, quote, nonce=nonce, provider=provider.identifier, email=email,
                                      link_code=link_code)
+        if arrival is not None:
+            arrivals.record(session, order, arrival)
         session.commit()
     except CheckoutError as exc:
         session.rollback()
