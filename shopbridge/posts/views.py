@@ -114,6 +114,8 @@ def compose():
     channels = service.publishable_channels(session)
     form.product_ids.choices = [(p.id, p.title) for p in products]
     form.channel_ids.choices = [(c.id, c.name) for c in channels]
+    # Per-channel choices read from the platforms (a Pinterest board …), or a key=value field when unavailable.
+    offered = [service.channel_options(session, c) for c in channels]
     if request.method == "GET" and request.args.get("product"):
         chosen = next((p for p in products if p.slug == request.args["product"]), None)
         if chosen:
@@ -127,6 +129,8 @@ def compose():
         first = session.get(Product, data.product_ids[0]) if data.product_ids else None
         data.image_id = first.main_image.id if first and first.main_image else None
         try:
+            data.options = {o.channel.id: picked for o in offered if o.channel.id in data.channel_ids
+                            and (picked := service.chosen_options(o, request.form))}
             post = service.create_post(session, data, current_user)
         except service.PostError as exc:
             session.rollback()
@@ -136,7 +140,8 @@ def compose():
             session.commit()
             flash(_("Draft saved. Check each channel's preview, then publish."), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
-    return render_template("posts/compose.html", form=form, has_channels=bool(channels))
+    return render_template("posts/compose.html", form=form, has_channels=bool(channels),
+                           offered=[o for o in offered if o.options or o.note], submitted=request.form)
 
 
 @bp.route("/<int:post_id>", methods=["GET", "POST"])

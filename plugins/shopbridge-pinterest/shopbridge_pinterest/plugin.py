@@ -30,6 +30,7 @@ from shopbridge.channels import (
     ItemError,
     PlatformError,
     PostContent,
+    PostOption,
     PublishResult,
     RateLimited,
     SettingField,
@@ -229,6 +230,23 @@ def shopbridge_test_connection(channel: ChannelContext) -> ConnectionCheck | Non
     if not board_id:
         detail += " Choose a default board id from the list above."
     return ConnectionCheck(ok=True, detail=detail)
+
+
+@hookimpl
+def shopbridge_post_options(channel: ChannelContext) -> list[PostOption] | None:
+    """The compose form's board select: the account's boards, the channel's default board preselected."""
+    if channel.type != TYPE:
+        return None
+    if channel.dry_run:
+        raise PlatformError("this channel is in dry run, so its boards are not read from Pinterest.")
+    boards = list_boards(channel)
+    if not boards:
+        raise PlatformError("this Pinterest account has no boards yet: create one on Pinterest first.")
+    choices = tuple((b["id"], b["name"] + (" (secret)" if b["privacy"] == "SECRET" else "")) for b in boards)
+    default = channel.setting("board_id")
+    return [PostOption(name="board_id", label="Board", choices=choices,
+                       default=default if default in {b["id"] for b in boards} else None,
+                       help="Where the pin is saved. The channel's default board is preselected.")]
 
 
 # --- pins -----------------------------------------------------------------------------------------------------
