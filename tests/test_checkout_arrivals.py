@@ -56,6 +56,8 @@ def test_a_channel_cart_wins_over_an_older_buy_link_and_survives_a_cancelled_pay
     link = _link(app, arrival.link_code)
     assert (link.channel, link.campaign, link.product_id) == ("instagram", "channel-cart", mug.id)
 
+    # The shop has no code WELCOME: the checkout says so and the cart still works at full price.
+    assert "The discount code “WELCOME” is not valid in this shop." in client.get("/checkout").get_data(as_text=True)
     first = _checkout(client)
     assert first.status_code == 303
     # The shopper goes back from the payment page: the items return to the cart, still credited to Instagram.

@@ -22,9 +22,10 @@ What it does:
   that type (so two Instagram accounts stay apart), or the type itself when none is connected. Paid orders and
   revenue then appear in the links analytics by link, product, channel and campaign (``Order.link_code``), and
   checkout prefers this attribution over an older buy-link visit: the channel just built this cart.
-- **The coupon.** A promotion code the platform sent along is kept with the cart; the checkout shows it to the
-  shopper and records it on the order's timeline (the shop has no discount codes of its own yet, so it is
-  reported as not applied rather than silently dropped).
+- **The coupon.** A promotion code the platform sent along is kept with the cart and filled in as the checkout's
+  discount code: a code the owner made in ``/admin/discounts`` is applied (server-side, like any typed code);
+  an unknown or expired one is reported on the checkout page and the cart still works. The order's timeline
+  records the channel and whether its coupon was applied.
 
 The arrival expires with the buy-link attribution window, and is forgotten once an order is made from the cart
 or the cart is emptied.
@@ -128,21 +129,24 @@ def link_code(store: MutableMapping[str, Any], now: float | None = None) -> str 
 
 
 def record(session: Session, order: Any, arrival: Arrival) -> None:
-    """Note on ``order``'s timeline which channel built its cart, and the coupon that came with it.
+    """Note on ``order``'s timeline which channel built its cart, and whether the coupon it sent was applied.
 
-    The shop has no discount codes of its own, so a coupon is recorded as *not applied*: the owner sees what the
-    shopper was promised and can honour it by hand (a partial refund) if the platform advertised it.
+    A coupon the shop does not know (or that expired) is recorded as *not applied*: the owner sees what the
+    shopper may have been promised on the platform and can honour it by hand (a partial refund).
     """
+    from shopbridge.checkout.discounts import normalise
     from shopbridge.checkout.service import add_event
 
     message = f"Cart from {arrival.channel_type}"
     if arrival.placement != arrival.channel_type:
         message += f" ({arrival.placement})"
     message += "."
+    applied = bool(arrival.coupon) and order.discount_code == normalise(arrival.coupon)
     if arrival.coupon:
-        message += f" Discount code {arrival.coupon} was not applied: the shop has no discount codes."
+        message += (f" Its discount code {arrival.coupon} was applied." if applied else
+                    f" Its discount code {arrival.coupon} was not applied.")
     add_event(session, order, "channel_cart", message, source=arrival.channel_type,
-              data={**arrival.as_session_value(), "coupon_applied": False})
+              data={**arrival.as_session_value(), "coupon_applied": applied})
 
 
 def forget(store: MutableMapping[str, Any]) -> None:

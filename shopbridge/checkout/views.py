@@ -186,12 +186,24 @@ def checkout():
     rates = pricing.shipping_rates(session)
     country = (request.values.get("country") or pricing.default_country(session)).upper()
     email = (request.form.get("email") or "").strip()
-    error = None
+    arrival = arrivals.current(cookie_session)
+    # The code in the submitted form; on a visit, the one a channel's cart brought along (Meta's coupon=).
+    if request.method == "POST":
+        code = (request.form.get("discount_code") or "").strip()[:40]
+    else:
+        code = (request.args.get("discount_code") or (arrival.coupon if arrival else None) or "").strip()[:40]
+    error = discount_error = None
     try:
         quote = pricing.quote(session, lines, country)
     except CheckoutError as exc:
         quote, error = None, str(exc)
-    if request.method == "POST" and quote is not None:
+    if quote is not None and code:
+        try:
+            quote = pricing.with_discount(session, quote, code)
+        except CheckoutError as exc:
+            discount_error = str(exc)  # the cart still works: at full price, or with another code
+    applying = request.method == "POST" and request.form.get("action") == "apply"
+    if request.method == "POST" and quote is not None and not applying and discount_error is None:
         from email_validator import EmailNotValidError, validate_email
 
         try:
@@ -200,9 +212,10 @@ def checkout():
             error = _("Enter a valid email address.")
         else:
             return _place_order(session, quote, email=email, back=url_for("checkout.checkout"), from_cart=True)
+    status = 400 if request.method == "POST" and not (applying and discount_error is None) else 200
     return render_template("checkout/checkout.html", quote=quote, error=error, countries=sorted(rates),
-                           country=country, email=email, rates=rates,
-                           arrival=arrivals.current(cookie_session)), (400 if request.method == "POST" else 200)
+                           country=country, email=email, rates=rates, arrival=arrival, discount_code=code,
+                           discount_error=discount_error), status
 
 
 # --- placing the order and sending the shopper to pay -------------------------------------------------------
@@ -276,6 +289,8 @@ def checkout_request(order: Order) -> CheckoutRequest:
         expires_at=order.expires_at,  # type: ignore[arg-type]
         idempotency_key=f"shopbridge-order-{order.id}-{order.token[:12]}",
         metadata=metadata,
+        discount_minor=order.discount_minor,
+        discount_code=order.discount_code,
     )
 
 

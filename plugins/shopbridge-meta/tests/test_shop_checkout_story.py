@@ -1,8 +1,8 @@
 """A shopper builds a cart in the shop's Instagram shop, lands on our checkout URL and pays (sandbox).
 
 The order is attributed to the Instagram channel (the analytics report shows the paid order and its revenue
-there), the items Instagram listed but we cannot sell are reported, and the coupon is reported as not applied
-on the checkout page and on the order's timeline.
+there), the items Instagram listed but we cannot sell are reported, and the coupon, a code the owner made in
+the admin, is applied by the server and kept on the order.
 """
 
 from __future__ import annotations
@@ -28,6 +28,13 @@ def checkout_url(*pairs: tuple[str, int], coupon: str | None = None, origin: str
 
 def test_an_instagram_shop_cart_is_bought_and_credited_to_instagram(app, client, auth, graph, product_factory,
                                                                      channel_factory):
+    # The owner advertises SUMMER20 on Instagram and makes the same code in the shop.
+    auth.login("owner")
+    admin = client.get("/admin/discounts/").get_data(as_text=True)
+    made = client.post("/admin/discounts/", data={"csrf_token": csrf_token_from(admin), "code": "summer20",
+                                                  "kind": "percent", "percent": "20", "currency": "EUR"})
+    assert made.status_code == 303
+    auth.logout()
     channel_factory("instagram", {
         "ig_user_id": graph.ig_user_id, "access_token": graph.access_token, "app_secret": graph.app_secret,
         "verify_token": "verify-me-please", "graph_url": graph.url}, name="Acme on Instagram")
@@ -44,20 +51,21 @@ def test_an_instagram_shop_cart_is_bought_and_credited_to_instagram(app, client,
     html = landing.get_data(as_text=True)
     assert landing.status_code == 200
     assert "Linen shirt (M) is sold out." in html and "is no longer sold here (item sb-v999999)" in html
-    assert "The discount code “SUMMER20” is not recognised by this shop" in html
+    assert "Your discount code SUMMER20 is filled in at checkout." in html
 
-    # The shopper continues with what could be added; the checkout repeats what happened to the coupon.
+    # The shopper continues with what could be added; the checkout applies the coupon on the server.
     checkout_link = re.search(r'href="([^"]+)">Continue to checkout', html).group(1)
     page = client.get(checkout_link)
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "2 × Red mug" in text and "1 × Linen shirt (L)" in text
-    assert "€84.00" in text  # 2 × 15.00 + 49.00 + 5.00 shipping to IT, priced from our catalogue
-    assert "The discount code “SUMMER20” is not recognised by this shop, so it was not applied." in text
+    assert "Discount SUMMER20 (20%)" in text and "−€15.80" in text
+    assert "€68.20" in text  # (2 × 15.00 + 49.00) × 0.8 + 5.00 shipping to IT, priced from our catalogue
+    assert 'name="discount_code" value="SUMMER20"' in text
 
     sent = client.post("/checkout", data={
         "csrf_token": csrf_token_from(text), "nonce": re.search(r'name="nonce" value="([^"]+)"', text).group(1),
-        "email": "jane@example.com", "country": "IT"})
+        "email": "jane@example.com", "country": "IT", "discount_code": "SUMMER20"})
     assert sent.status_code == 303
     pay_page = client.get(sent.headers["Location"])
     paid = client.post(sent.headers["Location"], data={"csrf_token": csrf_token_from(pay_page.get_data(as_text=True)),
@@ -68,15 +76,16 @@ def test_an_instagram_shop_cart_is_bought_and_credited_to_instagram(app, client,
         (order,) = s.exec(select(Order)).all()
         link = s.exec(select(BuyLink).where(BuyLink.code == order.link_code)).one()
         timeline = {e.kind: e for e in order.events}
-        assert order.status == OrderStatus.paid and order.total_minor == 8400
+        assert order.status == OrderStatus.paid and order.total_minor == 6820
+        assert (order.discount_code, order.discount_minor) == ("SUMMER20", 1580)
         assert (link.channel, link.campaign, link.placement) == ("instagram", "channel-cart", "Acme on Instagram")
-        assert "Discount code SUMMER20 was not applied" in timeline["channel_cart"].message
-        assert timeline["channel_cart"].data["coupon"] == "SUMMER20"
+        assert "Its discount code SUMMER20 was applied." in timeline["channel_cart"].message
+        assert timeline["channel_cart"].data["coupon_applied"] is True and "discount" in timeline
 
     # The owner's analytics credit Instagram with the order and its revenue.
     report = client.get("/api/v1/analytics/links", headers={"Authorization": f"Bearer {auth.token('owner')}"})
     by_channel = {row["key"]: row for row in report.get_json()["by_channel"]}
-    assert by_channel["instagram"]["orders"] == 1 and by_channel["instagram"]["revenue"] == {"EUR": 8400}
+    assert by_channel["instagram"]["orders"] == 1 and by_channel["instagram"]["revenue"] == {"EUR": 6820}
     assert report.get_json()["totals"]["orders"] == 1
 
     # A second cart from the same channel reuses its tracked link instead of making one per visit.
