@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
 from sqlmodel import Session, select
 
 from shopbridge.checkout import arrivals
 from shopbridge.checkout.models import Order
 from shopbridge.db import engine
+from shopbridge.links import attribution
 from shopbridge.links.models import BuyLink
 from shopbridge.testing import csrf_token_from
 
@@ -48,8 +50,9 @@ def _link(app, code):
 
 def test_a_channel_cart_wins_over_an_older_buy_link_and_survives_a_cancelled_payment(app, client, product_factory):
     mug = product_factory(title="Mug", slug="mug", variants=[{"sku": "M", "price_minor": 1200, "currency": "EUR", "stock": 4}])
-    with client.session_transaction() as session:  # the shopper followed a poster's link last week
-        session["sb_link"] = {"code": "poster1", "at": int(time.time()) - 7 * 86400}
+    # The shopper followed a poster's link last week.
+    client.set_cookie(attribution.COOKIE, attribution.value(app.config["SECRET_KEY"], "poster1",
+                                                            int(time.time()) - 7 * 86400))
 
     arrival = _receive(app, client, [(mug.variants[0].id, 2)], channel_type="Instagram", coupon="  WELCOME ")
     assert arrival.coupon == "WELCOME" and arrival.placement == "instagram"  # no connected channel: the type
@@ -97,3 +100,7 @@ def test_only_sellable_lines_are_received_and_an_empty_arrival_changes_nothing(a
         assert arrivals.current(session) == arrival
         # Attribution lapses with the buy-link window.
         assert arrivals.link_code(session, now=arrival.at + 31 * 86400) is None
+
+    # A plugin that names no real channel type is told so, rather than making a link nobody can filter by.
+    with pytest.raises(ValueError):
+        _receive(app, client, [(mug.variants[0].id, 1)], channel_type="Instagram shop!")

@@ -47,7 +47,10 @@ def test_the_owner_makes_codes_and_bad_input_changes_nothing(app, auth, client):
     auth.login("owner")
     assert _make(client, code="summer20", kind="percent", percent="20").status_code == 303
     assert _make(client, code="FIVE-OFF", kind="fixed", amount="5.00").status_code == 303
+    next_year = (utcnow() + timedelta(days=365)).date().isoformat()
+    assert _make(client, code="XMAS", kind="percent", percent="15", expires_on=next_year).status_code == 303
     codes = _codes(app)
+    assert codes["XMAS"].expires_at.date().isoformat() == next_year  # the end of that day (shop time zone: UTC)
     assert (codes["SUMMER20"].percent, codes["SUMMER20"].amount_minor) == (20, None)
     assert (codes["FIVE-OFF"].amount_minor, codes["FIVE-OFF"].currency) == (500, "EUR")
 
@@ -61,7 +64,7 @@ def test_the_owner_makes_codes_and_bad_input_changes_nothing(app, auth, client):
     ]:
         answer = _make(client, **fields)
         assert answer.status_code == 400 and message in answer.get_data(as_text=True), fields
-    assert set(_codes(app)) == {"SUMMER20", "FIVE-OFF"}
+    assert set(_codes(app)) == {"SUMMER20", "FIVE-OFF", "XMAS"}
 
     page = client.get("/admin/discounts/").get_data(as_text=True)
     assert "20%" in page and "€5.00" in page

@@ -33,6 +33,7 @@ or the cart is emptied.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ CHECKOUT_ENDPOINT = "checkout.checkout"
 #: The buy-link campaign of channel carts, so analytics can tell them from posts and printed codes.
 CAMPAIGN = "channel-cart"
 MAX_COUPON = 64
+CHANNEL_TYPE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,9 @@ def receive(session: Session, store: MutableMapping[str, Any], *, channel_type: 
     cart = {str(vid): qty for vid, qty in wanted.items() if vid in sellable}
     if not cart:
         return None
-    channel_type = channel_type.strip().lower()[:40]
+    channel_type = channel_type.strip().lower()
+    if not CHANNEL_TYPE.fullmatch(channel_type):
+        raise ValueError(f"channel_type must be a channel type name such as 'instagram', not {channel_type!r}")
     placement = _placement(session, channel_type)
     first = sellable[next(vid for vid in wanted if vid in sellable)]
     link_code = _link_code(session, channel_type, placement, first.product)
@@ -103,7 +107,7 @@ def receive(session: Session, store: MutableMapping[str, Any], *, channel_type: 
 
 def current(store: MutableMapping[str, Any], now: float | None = None) -> Arrival | None:
     """The arrival behind the shopper's cart, while it is recent enough to earn the sale and the cart exists."""
-    from shopbridge.checkout.service import ATTRIBUTION_WINDOW
+    from shopbridge.links.attribution import WINDOW
 
     raw = store.get(ORIGIN_KEY)
     if not isinstance(raw, dict) or not store.get(CART_KEY):
@@ -112,7 +116,7 @@ def current(store: MutableMapping[str, Any], now: float | None = None) -> Arriva
     if not isinstance(at, int | float):
         return None
     now = time.time() if now is None else now
-    if not 0 <= now - at <= ATTRIBUTION_WINDOW.total_seconds():
+    if not 0 <= now - at <= WINDOW.total_seconds():
         return None
     code = raw.get("link_code")
     coupon = raw.get("coupon")

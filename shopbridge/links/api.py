@@ -9,7 +9,7 @@ from shopbridge import db
 from shopbridge.access import ANALYTICS_VIEW, requires
 from shopbridge.api import Blueprint
 from shopbridge.api.common import problem_responses
-from shopbridge.links import analytics
+from shopbridge.links import analytics, fresh_hits
 
 blp = Blueprint("links_api", __name__, url_prefix="/api/v1/analytics",
                 description="Clicks, scans and visitors of buy links")
@@ -79,4 +79,5 @@ def link_report(args):
         filters.check()
     except analytics.AnalyticsError as exc:
         abort(422, description=str(exc))
+    fresh_hits()
     return analytics.report(db.session(), filters).as_dict()

@@ -1,7 +1,7 @@
 """meta checkout: discount codes, and the discount an order used
 
 Revision ID: 0006_meta_checkout
-Revises: 0004_channels
+Revises: 0005_hit_spool
 Create Date: 2026-11-23 15:51:05.346986
 """
 from alembic import op
@@ -11,7 +11,7 @@ import shopbridge.db
 
 
 revision = "0006_meta_checkout"
-down_revision = '0004_channels'
+down_revision = "0005_hit_spool"
 branch_labels = None
 depends_on = None
 
