@@ -31,6 +31,8 @@ from shopbridge.posts import service
 from shopbridge.posts.models import Post, PostStatus, PostTarget, TargetStatus
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
+#: Target states whose channel options may still change (the detail page's options form).
+EDITABLE_OPTIONS = (TargetStatus.pending, TargetStatus.queued, TargetStatus.failed, TargetStatus.cancelled)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -168,9 +170,12 @@ def detail(post_id: int):
     channels = {c.id: c for c in session.exec(select(Channel))}
     previews = [service.preview(session, post, channels[t.channel_id]) for t in post.targets
                 if t.channel_id in channels]
+    # The per-channel choices (a Pinterest board …) for targets whose options can still change.
+    offered = {t.id: service.channel_options(session, channels[t.channel_id]) for t in post.targets
+               if t.channel_id in channels and t.status in EDITABLE_OPTIONS}
     return render_template("posts/detail.html", post=post, products=products, previews=previews, form=form,
                            channels=channels, can_approve=current_user.role == Role.owner,
-                           statuses=TargetStatus)
+                           statuses=TargetStatus, offered=offered)
 
 
 def _action(post_id: int, fn, message: str):
@@ -240,7 +245,9 @@ def options(post_id: int, target_id: int):
     target = _target_or_404(post, target_id)
 
     def change(session, _post):
-        service.set_target_options(session, target, service.parse_options(request.form.get("options", "")),
-                                   current_user)
+        channel = session.get(Channel, target.channel_id)
+        picked = service.chosen_options(service.channel_options(session, channel), request.form) if channel else {}
+        typed = service.parse_options(request.form.get("options", ""))
+        service.set_target_options(session, target, {**typed, **picked}, current_user)
 
     return _action(post_id, change, _("Channel options saved."))

@@ -37,6 +37,16 @@ def test_the_owner_picks_a_board_from_the_list(app, auth, client, pinterest, pro
         (target,) = s.exec(select(PostTarget)).all()
     assert target.options == {"board_id": pinterest.boards[1]["id"]}
 
+    # On the post's page the board can still change before it goes out, from the same list.
+    detail = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert re.search(rf'<option value="{pinterest.boards[1]["id"]}" selected>Linen', detail)
+    changed = client.post(f"/admin/posts/{target.post_id}/targets/{target.id}/options", data={
+        "csrf_token": csrf_token_from(detail), f"option-{channel.id}-board_id": pinterest.boards[0]["id"],
+        "options": "note=summer"})
+    assert changed.status_code == 302
+    with Session(engine(app)) as s:
+        assert s.get(PostTarget, target.id).options == {"board_id": pinterest.boards[0]["id"], "note": "summer"}
+
     # A board that is not the account's is refused (a tampered form), and nothing is saved.
     refused = client.post("/admin/posts/new", data={
         "csrf_token": csrf_token_from(page), "title": "Other", "product_ids": [shirt.id],
