@@ -101,6 +101,24 @@ def shopbridge_render_post_text(channel, post, link_url):
 
 
 @hookspec(firstresult=True)
+def shopbridge_post_options(channel):
+    """Offer per-post choices for a channel in the compose form, read from the platform.
+
+    Called when the compose form is shown (once per enabled channel that can publish posts) and when a post's
+    page shows a channel whose options can still change, with a live context (a dry-run channel records
+    nothing: answer from what you have, or raise). Each option becomes a select next to the channel; the chosen
+    value reaches :func:`shopbridge_publish_post` as ``content.options[option.name]``. Keep it quick: it runs
+    while the shop owner waits for the page.
+
+    :param channel: the :class:`~shopbridge.channels.ChannelContext` of the channel.
+    :returns: a list of :class:`shopbridge.channels.PostOption` (e.g. the account's boards, the channel's default
+        board preselected), or ``None`` for channel types you do not own.
+    :raises shopbridge.channels.PlatformError: when the choices cannot be listed; the form then offers a
+        ``key=value`` text field for that channel and shows your message.
+    """
+
+
+@hookspec(firstresult=True)
 def shopbridge_publish_post(channel, content):
     """Publish a shoppable post on the platform.
 

@@ -214,6 +214,7 @@ class FakeStripe:
         self.payment_intents: dict[str, dict[str, Any]] = {}
         self.charges: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.coupons: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
         self.events: list[dict[str, Any]] = []
         self._idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
@@ -287,6 +288,8 @@ class FakeStripe:
             return 200, self._expire(parts[3])
         if method == "POST" and path == "/v1/refunds":
             return 200, self._create_refund(params)
+        if method == "POST" and path == "/v1/coupons":
+            return 200, self._create_coupon(params)
         if method == "GET" and parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
             return 200, self._get(self.payment_intents, parts[2], "payment_intent")
         raise StripeApiError(404, f"Unrecognized request URL ({method}: {path}).")
@@ -308,18 +311,20 @@ class FakeStripe:
         shipping = 0
         if params.get("shipping_options"):
             shipping = int(params["shipping_options"][0]["shipping_rate_data"]["fixed_amount"]["amount"])
+        discount = self._session_discount(params, subtotal, currency)
         now = int(time.time())
         session = {
             "id": session_id, "object": "checkout.session", "adaptive_pricing": {"enabled": False},
             "after_expiration": None, "allow_promotion_codes": params.get("allow_promotion_codes") == "true" or None,
-            "amount_subtotal": subtotal, "amount_total": subtotal + shipping,
+            "amount_subtotal": subtotal, "amount_total": subtotal - discount + shipping,
             "automatic_tax": {"enabled": False, "liability": None, "status": None, "provider": None},
             "billing_address_collection": params.get("billing_address_collection"),
             "cancel_url": params.get("cancel_url"), "client_reference_id": params.get("client_reference_id"),
             "client_secret": None, "collected_information": None, "consent": None, "consent_collection": None,
             "created": now, "currency": currency, "custom_fields": [],
             "customer": None, "customer_creation": "if_required", "customer_details": None,
-            "customer_email": params.get("customer_email"), "discounts": [],
+            "customer_email": params.get("customer_email"),
+            "discounts": [{"coupon": d["coupon"], "promotion_code": None} for d in params.get("discounts") or []],
             "expires_at": int(params.get("expires_at") or now + 24 * 3600), "invoice": None, "livemode": False,
             "locale": params.get("locale"), "metadata": params.get("metadata", {}), "mode": params["mode"],
             "payment_intent": None, "payment_link": None, "payment_method_collection": "if_required",
@@ -330,12 +335,56 @@ class FakeStripe:
             "shipping_address_collection": params.get("shipping_address_collection"),
             "shipping_cost": None, "shipping_options": [], "status": "open", "submit_type": None,
             "subscription": None, "success_url": params.get("success_url"),
-            "total_details": {"amount_discount": 0, "amount_shipping": shipping, "amount_tax": 0},
+            "total_details": {"amount_discount": discount, "amount_shipping": shipping, "amount_tax": 0},
             "ui_mode": "hosted", "url": f"{self.url}/pay/{session_id}",
             "_payment_intent_metadata": (params.get("payment_intent_data") or {}).get("metadata", {}),
         }
         self.sessions[session_id] = session
         return self._public(session)
+
+    def _session_discount(self, params: dict[str, Any], subtotal: int, currency: str) -> int:
+        """``discounts[0][coupon]``: the coupon's ``amount_off`` (at most the subtotal) or ``percent_off``.
+
+        Stripe's reference: "discounts: The coupon or promotion code to apply to this Session. Currently, only up
+        to one may be specified", and it cannot be combined with ``allow_promotion_codes``.
+        """
+        discounts = params.get("discounts") or []
+        if not discounts:
+            return 0
+        if params.get("allow_promotion_codes") == "true":
+            raise StripeApiError(400, "You may only specify one of these parameters: allow_promotion_codes, "
+                                 "discounts.", param="discounts")
+        if len(discounts) > 1:
+            raise StripeApiError(400, "Only one discount may be applied to a Checkout Session.", param="discounts")
+        coupon = self._get(self.coupons, discounts[0].get("coupon", ""), "coupon")
+        if coupon["times_redeemed"] >= (coupon["max_redemptions"] or 10**9):
+            raise StripeApiError(400, f"Coupon {coupon['id']} has reached its max_redemptions.", param="discounts")
+        if coupon["amount_off"] is not None:
+            if coupon["currency"] != currency:
+                raise StripeApiError(400, "The coupon's currency does not match the session's.", param="discounts")
+            return min(int(coupon["amount_off"]), subtotal)
+        return subtotal * int(float(coupon["percent_off"])) // 100
+
+    # Coupons
+    def _create_coupon(self, params: dict[str, Any]) -> dict[str, Any]:
+        cls, ns = _sdk_params("stripe.params.CouponCreateParams")
+        validate(params, cls, ns, "")
+        # "amount_off: required unless percent_off is passed"; "currency: required if amount_off passed".
+        if ("amount_off" in params) == ("percent_off" in params):
+            raise StripeApiError(400, "You must pass exactly one of amount_off or percent_off.", param="amount_off")
+        if "amount_off" in params and not re.fullmatch(r"[a-z]{3}", params.get("currency", "")):
+            raise StripeApiError(400, "You must pass currency when passing amount_off.", param="currency")
+        if len(params.get("name", "")) > 40:
+            raise StripeApiError(400, "name is too long (max 40).", param="name")
+        coupon_id = params.get("id") or secrets.token_hex(4)
+        coupon = {"id": coupon_id, "object": "coupon", "amount_off": int(params["amount_off"])
+                  if "amount_off" in params else None, "currency": params.get("currency"),
+                  "percent_off": params.get("percent_off"), "duration": params.get("duration", "once"),
+                  "max_redemptions": int(params["max_redemptions"]) if "max_redemptions" in params else None,
+                  "name": params.get("name"), "metadata": params.get("metadata", {}), "times_redeemed": 0,
+                  "valid": True, "livemode": False, "created": int(time.time())}
+        self.coupons[coupon_id] = coupon
+        return coupon
 
     @staticmethod
     def _public(obj: dict[str, Any]) -> dict[str, Any]:
@@ -468,6 +517,8 @@ class FakeStripe:
                 raise ValueError("promotion codes were not allowed for this session")
             session["amount_total"] -= discount
             session["total_details"]["amount_discount"] = discount
+        for applied in session["discounts"]:
+            self.coupons[applied["coupon"]]["times_redeemed"] += 1
         intent_id = "pi_" + secrets.token_hex(12)
         charge_id = "ch_" + secrets.token_hex(12)
         if amount_total is not None:

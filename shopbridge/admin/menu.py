@@ -32,6 +32,7 @@ CORE_MENU = (
     MenuItem(N_("Inbox"), "inbox.index", access.PUBLISHING, 35),
     MenuItem(N_("Channels"), "channels.index", access.SETTINGS_MANAGE, 40),
     MenuItem(N_("Orders"), "orders.index", access.ORDERS_VIEW, 50),
+    MenuItem(N_("Discounts"), "discounts.index", access.PAYMENTS_MANAGE, 52),
     MenuItem(N_("Outbox"), "outbox.index", access.SETTINGS_MANAGE, 60),
     MenuItem(N_("Mail"), "mail.outbox", access.SETTINGS_MANAGE, 62),
     MenuItem(N_("Feeds"), "feeds.admin", access.SETTINGS_MANAGE, 65),

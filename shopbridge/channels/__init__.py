@@ -16,6 +16,7 @@ from shopbridge.channels.types import (
     InboundRequest,
     ItemError,
     PostContent,
+    PostOption,
     ProductInfo,
     PublishResult,
     Reply,
@@ -26,7 +27,7 @@ from shopbridge.channels.types import (
 
 __all__ = [
     "AuthError", "Capability", "CatalogueItem", "ChannelContext", "ChannelType", "ConnectionCheck", "EventKind",
-    "InboundEvent", "InboundRequest", "ItemError", "PlatformError", "PlatformHTTP", "PostContent", "ProductInfo",
-    "PublishResult", "RateLimited", "RecordedRequest", "Reply", "SettingField", "SyncResult",
+    "InboundEvent", "InboundRequest", "ItemError", "PlatformError", "PlatformHTTP", "PostContent", "PostOption",
+    "ProductInfo", "PublishResult", "RateLimited", "RecordedRequest", "Reply", "SettingField", "SyncResult",
     "WebhookResponse", "WebhookSignatureError",
 ]

@@ -283,6 +283,42 @@ class _Saver:
         self.session.add(self.channel)
 
 
+@dataclass
+class _Renewer:
+    """:meth:`ChannelContext.renew` against the database: single-flight across threads and processes."""
+
+    channel_id: int
+    app: Flask
+
+    def __call__(self, stale: dict[str, Any], fetch) -> dict[str, Any]:
+        import sqlalchemy as sa
+
+        from shopbridge.db import engine
+
+        # A session of its own: the new credentials are committed the moment the platform issues them, whatever
+        # happens to the caller's transaction, and the lock is held only for this exchange.
+        with Session(engine(self.app), expire_on_commit=False) as session:
+            table = Channel.__table__
+            # The UPDATE takes the channel row's write lock (a row lock on PostgreSQL, the database write lock on
+            # SQLite); a concurrent renewal of the same channel waits here until this one commits.
+            session.execute(sa.update(table).where(table.c.id == self.channel_id).values(updated_at=utcnow()))
+            channel = session.get(Channel, self.channel_id)
+            if channel is None:
+                raise LookupError(f"channel {self.channel_id} was deleted")
+            current = {**channel.settings, **decrypted_secrets(channel, self.app)}
+            if any(current.get(key) != value for key, value in stale.items()):
+                session.rollback()  # another worker renewed while we waited: use its values
+                return current
+            try:
+                changes = fetch(dict(current))
+                _Saver(session, channel, self.app)(changes)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return changes
+
+
 def context_for(session: Session, channel: Channel, *, app: Flask | None = None, label: str = "",
                 dry_run: bool | None = None) -> ChannelContext:
     """The one place a :class:`ChannelContext` is built: decrypted settings, an HTTP client, a settings saver.
@@ -314,6 +350,8 @@ def context_for(session: Session, channel: Channel, *, app: Flask | None = None,
         shop_name=str(app.config.get("SHOP_NAME", "")),
         shop_url=absolute_url("storefront.home", app),
         save_settings=_Saver(session, channel, app),
+        # Dry run never renews for real (nothing is sent), so it has nothing to serialise.
+        renewer=None if is_dry or channel.id is None else _Renewer(channel.id, app),
     )
 
 

@@ -68,6 +68,21 @@ class ChannelType:
 
 
 @dataclass(frozen=True)
+class PostOption:
+    """A per-post choice a channel offers in the compose form, e.g. which Pinterest board a pin goes to.
+
+    The chosen value reaches the plugin as ``content.options[name]``. ``choices`` are ``(value, label)`` pairs
+    read from the platform (the account's boards); ``default`` is preselected (the channel's default board).
+    """
+
+    name: str  # the key in ``PostContent.options``, e.g. "board_id"
+    label: str  # shown next to the select, e.g. "Board"
+    choices: tuple[tuple[str, str], ...]
+    default: str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
 class ProductInfo:
     """A product as a platform sees it: public data only, absolute URLs, prices as :class:`Money`."""
 

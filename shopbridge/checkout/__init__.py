@@ -1,7 +1,7 @@
 """Checkout: cart, buy-now, orders, stock reservations, payment webhooks and the orders admin.
 
 Blueprints: ``checkout`` (shopper pages and the Stripe webhook), ``sandbox`` (the sandbox provider's hosted
-page), ``orders`` (``/admin/orders``) and ``mail`` (``/admin/mail``, the outbox).
+page), ``orders`` (``/admin/orders``), ``discounts`` (``/admin/discounts``) and ``mail`` (``/admin/mail``, the outbox).
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ bp = Blueprint("checkout", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from shopbridge.checkout import admin, reconcile, sandbox_views, views, webhooks  # noqa: F401
+    from shopbridge.checkout import admin, discounts_admin, reconcile, sandbox_views, views, webhooks  # noqa: F401
     from shopbridge.mail.views import bp as mail_bp
 
     app.register_blueprint(bp)
     app.register_blueprint(sandbox_views.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(discounts_admin.bp)
     app.register_blueprint(mail_bp)
     app.cli.add_command(reconcile.payments_group)
     allow_payment_page_redirects(app)

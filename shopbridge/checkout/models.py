@@ -62,6 +62,9 @@ class Order(SQLModel, table=True):
     currency: str = Field(max_length=3)
     subtotal_minor: int = 0
     shipping_minor: int = 0
+    # A discount code the shopper used (as stored: upper case) and what it took off the subtotal.
+    discount_code: str | None = Field(default=None, max_length=40, index=True)
+    discount_minor: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     total_minor: int = 0
     # What the provider says it collected (after discounts) and what has been refunded so far.
     paid_minor: int | None = None
@@ -113,6 +116,10 @@ class Order(SQLModel, table=True):
     @property
     def shipping(self) -> Money:
         return Money(self.shipping_minor, self.currency)
+
+    @property
+    def discount(self) -> Money:
+        return Money(self.discount_minor, self.currency)
 
     @property
     def refunded(self) -> Money:
@@ -167,6 +174,42 @@ class OrderEvent(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
 
     order: "Order" = Relationship(back_populates="events")
+
+
+class DiscountKind(enum.StrEnum):
+    percent = "percent"  # a share of the subtotal
+    fixed = "fixed"  # an amount off the subtotal, in one currency
+
+
+class DiscountCode(SQLModel, table=True):
+    """A code shoppers type (or a platform passes along) for money off the subtotal; shipping is never discounted.
+
+    Codes are stored upper case and matched case-insensitively. A code is never deleted once orders may carry
+    it (``Order.discount_code``); the owner disables it instead.
+    """
+
+    __tablename__ = "discount_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=40, unique=True, index=True)
+    kind: DiscountKind = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    percent: int | None = None  # 1..100 for ``percent``
+    amount_minor: int | None = None  # for ``fixed``, in ``currency``
+    currency: str | None = Field(default=None, max_length=3)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or utcnow())
+
+    @property
+    def amount(self) -> Money | None:
+        """The fixed amount off, as :class:`Money` (``None`` for a percentage)."""
+        if self.kind != DiscountKind.fixed:
+            return None
+        return Money(self.amount_minor or 0, self.currency or "EUR")
 
 
 class PaymentEvent(SQLModel, table=True):

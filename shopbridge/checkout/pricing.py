@@ -62,6 +62,11 @@ class Quote:
     currency: str
     shipping_country: str
     shipping_minor: int
+    # Set by with_discount(): the code (upper case) and what it takes off the subtotal (never more than it).
+    discount_code: str | None = None
+    discount_minor: int = 0
+    discount_label: str = ""  # "20%" or "5.00 EUR", for the order timeline
+    discount_percent: int | None = None  # set for percentage codes, shown next to the code
 
     @property
     def subtotal_minor(self) -> int:
@@ -69,7 +74,11 @@ class Quote:
 
     @property
     def total_minor(self) -> int:
-        return self.subtotal_minor + self.shipping_minor
+        return self.subtotal_minor - self.discount_minor + self.shipping_minor
+
+    @property
+    def discount(self) -> Money:
+        return Money(self.discount_minor, self.currency)
 
     @property
     def subtotal(self) -> Money:
@@ -157,3 +166,15 @@ def quote(session: Session, requested: Iterable[LineRequest], country: str, *,
     if country not in rates:
         raise CheckoutError("We do not ship to this country.", "country", code="country")
     return Quote(lines=tuple(quoted), currency=currency, shipping_country=country, shipping_minor=rates[country])
+
+
+def with_discount(session: Session, priced: Quote, code: str | None) -> Quote:
+    """``priced`` with discount ``code`` applied to its subtotal, or :class:`CheckoutError` (field
+    ``discount_code``) saying why the code cannot be used: unknown, disabled, expired or another currency."""
+    from dataclasses import replace
+
+    from shopbridge.checkout.discounts import evaluate
+
+    applied = evaluate(session, code, subtotal_minor=priced.subtotal_minor, currency=priced.currency)
+    return replace(priced, discount_code=applied.code, discount_minor=applied.amount_minor,
+                   discount_label=applied.label, discount_percent=applied.percent)

@@ -71,6 +71,8 @@ def create_order(session: Session, quote: Quote, *, nonce: str, provider: str, e
         currency=quote.currency,
         subtotal_minor=quote.subtotal_minor,
         shipping_minor=quote.shipping_minor,
+        discount_code=quote.discount_code,
+        discount_minor=quote.discount_minor,
         total_minor=quote.total_minor,
         shipping_country=quote.shipping_country,
         email=email or None,
@@ -91,6 +93,10 @@ def create_order(session: Session, quote: Quote, *, nonce: str, provider: str, e
             raise CheckoutError(f"Sorry, {line.title} just sold out.", "quantity", code="out_of_stock")
     add_event(session, order, "created", f"Order created; {len(order.lines)} line(s) reserved.",
               source="checkout", data={"total_minor": order.total_minor, "link_code": link_code})
+    if quote.discount_code:
+        add_event(session, order, "discount", f"Discount code {quote.discount_code} ({quote.discount_label}): "
+                  f"{Money(quote.discount_minor, quote.currency)} off the subtotal.", source="checkout",
+                  data={"code": quote.discount_code, "discount_minor": quote.discount_minor})
     return order
 
 
@@ -246,7 +252,9 @@ def _mark_paid(session: Session, order: Order, state: PaymentState, source: str)
         else:
             _flag(session, order, "Paid after the reservation lapsed, and the stock is no longer there.", source)
     expected_currency = order.currency.upper()
-    collected = order.paid_minor + state.discount_minor
+    # Discounts the provider granted on top of the shop's own (a Stripe promotion code): the shop's own discount
+    # code is already in the order total, and the provider reports it again when it applied it as a coupon.
+    collected = order.paid_minor + max(state.discount_minor - order.discount_minor, 0)
     if (state.currency and state.currency.upper() != expected_currency) or collected != order.total_minor:
         _flag(session, order,
               f"Amount mismatch: the provider collected {order.paid_minor} minor units of "

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from shopbridge import db
 from shopbridge.access import public
 from shopbridge.catalogue.models import ProductStatus, Variant
-from shopbridge.checkout import bp, pricing, service
+from shopbridge.checkout import arrivals, bp, pricing, service
 from shopbridge.checkout.models import Order, OrderStatus
 from shopbridge.checkout.pricing import CheckoutError, LineRequest
 from shopbridge.extensions import limiter
@@ -135,6 +135,8 @@ def cart_add():
         if variant is None or variant.product.status != ProductStatus.active:
             raise CheckoutError("This item is not for sale.", "variant_id")
         items = _cart()
+        if not items:
+            arrivals.forget(cookie_session)  # a new cart: a channel's earlier cart no longer earns this sale
         quantity = min(items.get(str(line.variant_id), 0) + line.quantity, pricing.MAX_QUANTITY)
         if quantity > variant.stock:
             raise CheckoutError(f"Only {variant.stock} left.", "quantity")
@@ -185,12 +187,24 @@ def checkout():
     rates = pricing.shipping_rates(session)
     country = (request.values.get("country") or pricing.default_country(session)).upper()
     email = (request.form.get("email") or "").strip()
-    error = None
+    arrival = arrivals.current(cookie_session)
+    # The code in the submitted form; on a visit, the one a channel's cart brought along (Meta's coupon=).
+    if request.method == "POST":
+        code = (request.form.get("discount_code") or "").strip()[:40]
+    else:
+        code = (request.args.get("discount_code") or (arrival.coupon if arrival else None) or "").strip()[:40]
+    error = discount_error = None
     try:
         quote = pricing.quote(session, lines, country)
     except CheckoutError as exc:
         quote, error = None, str(exc)
-    if request.method == "POST" and quote is not None:
+    if quote is not None and code:
+        try:
+            quote = pricing.with_discount(session, quote, code)
+        except CheckoutError as exc:
+            discount_error = str(exc)  # the cart still works: at full price, or with another code
+    applying = request.method == "POST" and request.form.get("action") == "apply"
+    if request.method == "POST" and quote is not None and not applying and discount_error is None:
         from email_validator import EmailNotValidError, validate_email
 
         try:
@@ -199,8 +213,10 @@ def checkout():
             error = _("Enter a valid email address.")
         else:
             return _place_order(session, quote, email=email, back=url_for("checkout.checkout"), from_cart=True)
+    status = 400 if request.method == "POST" and not (applying and discount_error is None) else 200
     return render_template("checkout/checkout.html", quote=quote, error=error, countries=sorted(rates),
-                           country=country, email=email, rates=rates), (400 if request.method == "POST" else 200)
+                           country=country, email=email, rates=rates, arrival=arrival, discount_code=code,
+                           discount_error=discount_error), status
 
 
 # --- placing the order and sending the shopper to pay -------------------------------------------------------
@@ -225,10 +241,15 @@ def _place_order(session: Session, quote: pricing.Quote, *, email: str | None, b
     if existing is not None:
         return redirect(url_for("checkout.pay", token=existing.token), 303)
     link_code = attribution.from_request()
+    # A cart a channel built (arrivals.receive) is attributed to that channel, ahead of an older buy-link visit.
+    arrival = arrivals.current(cookie_session) if from_cart else None
+    link_code = arrival.link_code if arrival and arrival.link_code else link_code
     try:
         provider = get_provider(session)
         order = service.create_order(session, quote, nonce=nonce, provider=provider.identifier, email=email,
                                      link_code=link_code)
+        if arrival is not None:
+            arrivals.record(session, order, arrival)
         session.commit()
     except CheckoutError as exc:
         session.rollback()
@@ -269,6 +290,8 @@ def checkout_request(order: Order) -> CheckoutRequest:
         expires_at=order.expires_at,  # type: ignore[arg-type]
         idempotency_key=f"shopbridge-order-{order.id}-{order.token[:12]}",
         metadata=metadata,
+        discount_minor=order.discount_minor,
+        discount_code=order.discount_code,
     )
 
 

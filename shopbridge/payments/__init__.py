@@ -58,6 +58,10 @@ class CheckoutRequest:
     expires_at: datetime
     idempotency_key: str  # the same order always sends the same key: a retry never opens a second payment
     metadata: Mapping[str, str] = field(default_factory=dict)
+    # The shop's own discount code, already taken off ``total_minor`` (lines are at full price): a provider that
+    # itemises lines must take ``discount_minor`` off too, or it would charge more than the total.
+    discount_minor: int = 0
+    discount_code: str | None = None
 
 
 @dataclass(frozen=True)

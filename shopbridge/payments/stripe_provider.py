@@ -156,10 +156,28 @@ class StripeProvider(PaymentProvider):
             params["allow_promotion_codes"] = True
         return params
 
+    def discount_coupon(self, request: CheckoutRequest) -> str:
+        """A single-use coupon for the order's discount (Checkout itemises lines at full price, so the shop's
+        discount travels as ``discounts=[{"coupon": …}]``); the order's idempotency key makes a retry reuse it."""
+        try:
+            coupon = self.client().v1.coupons.create(
+                params={"amount_off": request.discount_minor, "currency": request.currency.lower(),
+                        "duration": "once", "max_redemptions": 1,
+                        "name": (request.discount_code or "Discount")[:40],
+                        "metadata": {"order_id": str(request.order_id)}},
+                options={"idempotency_key": request.idempotency_key + "-coupon"})
+        except stripe.StripeError as exc:
+            raise _payment_error(exc) from None
+        return coupon.id
+
     def create_checkout(self, request: CheckoutRequest) -> CheckoutRedirect:
+        params = self.checkout_params(request)
+        if request.discount_minor > 0:
+            params.pop("allow_promotion_codes", None)  # Stripe takes one or the other
+            params["discounts"] = [{"coupon": self.discount_coupon(request)}]
         try:
             created = self.client().v1.checkout.sessions.create(
-                params=self.checkout_params(request),  # type: ignore[arg-type]
+                params=params,  # type: ignore[arg-type]
                 options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:

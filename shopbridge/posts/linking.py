@@ -37,3 +37,32 @@ def tracked_link(session: Session, *, post: Any, channel: Any, product: Any, use
     from shopbridge.channels.service import absolute_url
 
     return absolute_url("shortlinks.click", code=link.code)
+
+
+def cart_link_code(session: Session, *, channel: str, placement: str, product: Any, campaign: str) -> str:
+    """The code of the tracked link that carts arriving from ``channel`` (at ``placement``) are attributed to.
+
+    One link per (channel, campaign, placement, product), made the first time and reused after, so a busy shop
+    does not grow a link per visit; the product is the cart's first, which is what per-product analytics show.
+    """
+    try:
+        from shopbridge.links import service as links_service
+        from shopbridge.links.models import BuyLink
+    except ImportError as exc:
+        raise LinkingUnavailable("Buy links are not available in this installation (shopbridge.links is missing).") \
+            from exc
+    from sqlmodel import select
+
+    channel = channel.strip().lower()
+    found = session.exec(
+        select(BuyLink.code).where(BuyLink.channel == channel, BuyLink.campaign == campaign,
+                                   BuyLink.placement == placement, BuyLink.product_id == product.id,
+                                   BuyLink.variant_id.is_(None), BuyLink.post_id.is_(None),  # type: ignore[union-attr]
+                                   BuyLink.is_default.is_(False))  # type: ignore[attr-defined]
+        .order_by(BuyLink.id)
+    ).first()
+    if found is not None:
+        return found
+    link = links_service.create_link(session, product=product, variant=None, destination="product",
+                                     channel=channel, campaign=campaign, placement=placement, expires_at=None)
+    return link.code

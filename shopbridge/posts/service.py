@@ -335,6 +335,48 @@ def parse_options(text: str) -> dict[str, str]:
     return options
 
 
+@dataclass
+class ChannelOptions:
+    """The compose form's per-channel choices: the plugin's options, or a note why a text field stands in."""
+
+    channel: Channel
+    options: list[Any] = field(default_factory=list)  # shopbridge.channels.PostOption
+    note: str | None = None  # set when the plugin could not list its choices: offer ``key=value`` text instead
+
+
+def channel_options(session: Session, channel: Channel, app: Flask | None = None) -> ChannelOptions:
+    """Ask ``channel``'s plugin for its per-post choices (``shopbridge_post_options``), never failing the form.
+
+    A platform error (the API is down, the token expired) becomes a note shown next to a ``key=value`` field.
+    """
+    from shopbridge.channels.errors import PlatformError
+
+    app = app or current_app._get_current_object()
+    ctx = channels.context_for(session, channel, app=app, label="compose form")
+    ctx.http.recorder = None  # listing choices is not something to keep in the outbox
+    try:
+        found = plugins.call("shopbridge_post_options", app=app, channel=ctx)
+    except PlatformError as exc:
+        return ChannelOptions(channel, note=exc.message)
+    return ChannelOptions(channel, options=[o for o in (found or []) if o.choices])
+
+
+def chosen_options(offered: ChannelOptions, form: Mapping[str, str]) -> dict[str, str]:
+    """The values picked for one channel in the compose form: selects checked against what was offered, else
+    the fallback ``key=value`` text (raises :class:`PostError` when a value was not offered)."""
+    prefix = f"option-{offered.channel.id}-"
+    chosen: dict[str, str] = {}
+    for option in offered.options:
+        value = (form.get(prefix + option.name) or "").strip()
+        if not value:
+            continue
+        if value not in {v for v, _label in option.choices}:
+            raise PostError({"channel_ids": f"{offered.channel.name}: choose a {option.label.lower()} from the list."})
+        chosen[option.name] = value
+    text = form.get(f"options-{offered.channel.id}") or ""
+    return {**parse_options(text), **chosen} if text.strip() else chosen
+
+
 def set_target_options(session: Session, target: PostTarget, options: dict[str, Any],
                        user: User | None = None) -> None:
     """Per-channel choices (a Pinterest board, a Telegram chat …) handed to the plugin as ``content.options``."""

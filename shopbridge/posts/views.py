@@ -31,6 +31,8 @@ from shopbridge.posts import service
 from shopbridge.posts.models import Post, PostStatus, PostTarget, TargetStatus
 
 bp = Blueprint("posts", __name__, url_prefix="/admin/posts")
+#: Target states whose channel options may still change (the detail page's options form).
+EDITABLE_OPTIONS = (TargetStatus.pending, TargetStatus.queued, TargetStatus.failed, TargetStatus.cancelled)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -114,6 +116,8 @@ def compose():
     channels = service.publishable_channels(session)
     form.product_ids.choices = [(p.id, p.title) for p in products]
     form.channel_ids.choices = [(c.id, c.name) for c in channels]
+    # Per-channel choices read from the platforms (a Pinterest board …), or a key=value field when unavailable.
+    offered = [service.channel_options(session, c) for c in channels]
     if request.method == "GET" and request.args.get("product"):
         chosen = next((p for p in products if p.slug == request.args["product"]), None)
         if chosen:
@@ -127,6 +131,8 @@ def compose():
         first = session.get(Product, data.product_ids[0]) if data.product_ids else None
         data.image_id = first.main_image.id if first and first.main_image else None
         try:
+            data.options = {o.channel.id: picked for o in offered if o.channel.id in data.channel_ids
+                            and (picked := service.chosen_options(o, request.form))}
             post = service.create_post(session, data, current_user)
         except service.PostError as exc:
             session.rollback()
@@ -136,7 +142,8 @@ def compose():
             session.commit()
             flash(_("Draft saved. Check each channel's preview, then publish."), "success")
             return redirect(url_for("posts.detail", post_id=post.id))
-    return render_template("posts/compose.html", form=form, has_channels=bool(channels))
+    return render_template("posts/compose.html", form=form, has_channels=bool(channels),
+                           offered=[o for o in offered if o.options or o.note], submitted=request.form)
 
 
 @bp.route("/<int:post_id>", methods=["GET", "POST"])
@@ -163,9 +170,12 @@ def detail(post_id: int):
     channels = {c.id: c for c in session.exec(select(Channel))}
     previews = [service.preview(session, post, channels[t.channel_id]) for t in post.targets
                 if t.channel_id in channels]
+    # The per-channel choices (a Pinterest board …) for targets whose options can still change.
+    offered = {t.id: service.channel_options(session, channels[t.channel_id]) for t in post.targets
+               if t.channel_id in channels and t.status in EDITABLE_OPTIONS}
     return render_template("posts/detail.html", post=post, products=products, previews=previews, form=form,
                            channels=channels, can_approve=current_user.role == Role.owner,
-                           statuses=TargetStatus)
+                           statuses=TargetStatus, offered=offered)
 
 
 def _action(post_id: int, fn, message: str):
@@ -235,7 +245,9 @@ def options(post_id: int, target_id: int):
     target = _target_or_404(post, target_id)
 
     def change(session, _post):
-        service.set_target_options(session, target, service.parse_options(request.form.get("options", "")),
-                                   current_user)
+        channel = session.get(Channel, target.channel_id)
+        picked = service.chosen_options(service.channel_options(session, channel), request.form) if channel else {}
+        typed = service.parse_options(request.form.get("options", ""))
+        service.set_target_options(session, target, {**typed, **picked}, current_user)
 
     return _action(post_id, change, _("Channel options saved."))

@@ -6,14 +6,14 @@ optional promotion code, and ``cart_origin`` (``facebook``, ``instagram`` or ``m
 was built. Our catalogue item ids are ``sb-v<variant id>``, as the catalogue sync sends them.
 
 The view validates everything (ids, quantities, stock, active products), tells the shopper plainly what could
-not be added, keeps the rest as the session's cart with the channel it came from, and hands over to the shop's
-checkout when it is installed.
+not be added, and hands the rest to the checkout through its public contract for carts built by a channel
+(:func:`shopbridge.checkout.arrivals.receive`): the cart becomes the shopper's, the order is attributed to the
+Facebook or Instagram channel through a tracked buy link, and the coupon travels with it.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, session, url_for
@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from shopbridge import hookimpl
 from shopbridge.access import public
+from shopbridge.checkout import arrivals
 
 bp = Blueprint("meta", __name__, url_prefix="/meta", template_folder="templates")
 
@@ -33,10 +34,7 @@ ITEM_ID = re.compile(r"^sb-v(\d{1,18})$")
 COUPON = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 ORIGINS = {"facebook": "facebook_page", "instagram": "instagram", "meta_shops": "facebook_page"}
 #: Where the shop's checkout takes over, in order of preference (the checkout feature's endpoints).
-CHECKOUT_ENDPOINTS = ("checkout.checkout", "checkout.cart")
-#: The checkout's session cart ({"<variant id>": quantity}) and this module's note on where it came from.
-CART_KEY = "cart"
-SOURCE_KEY = "meta_checkout"
+CHECKOUT_ENDPOINTS = (arrivals.CHECKOUT_ENDPOINT, "checkout.cart")
 
 
 @dataclass
@@ -136,12 +134,11 @@ def checkout():
     origin = request.args.get("cart_origin") or request.args.get("utm_source") or "meta_shops"
     channel_type = ORIGINS.get(origin, "facebook_page")
     if lines:
-        # The shop's cart, in the checkout's own shape ({"<variant id>": quantity}; prices always come from the
-        # catalogue at checkout). Meta sends the whole cart, so it replaces what the session held.
-        session[CART_KEY] = {str(line.variant.id): line.quantity for line in lines}
-        # Where the cart came from and its coupon, for attribution and discounts at checkout.
-        session[SOURCE_KEY] = {"channel_type": channel_type, "cart_origin": origin[:32], "coupon": cart.coupon,
-                               "at": int(time.time())}
+        # The checkout's public contract for carts a channel built: it replaces the shopper's cart (Meta sends
+        # the whole cart), attributes the order to the channel through a tracked link and carries the coupon.
+        arrivals.receive(db.session(), session, channel_type=channel_type, coupon=cart.coupon,
+                         lines=[(line.variant.id, line.quantity) for line in lines])
+        db.session().commit()  # the channel's tracked link, made the first time
     target = _checkout_endpoint(current_app)
     if lines and not problems and target:
         return redirect(url_for(target))

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
+from shopbridge.checkout import arrivals
 from shopbridge_meta.checkout import MAX_QUANTITY, parse_cart
 
 
@@ -36,11 +37,11 @@ def test_the_cart_in_the_link_becomes_the_shops_cart_with_its_channel(client, pr
     assert page.status_code == 200
     assert "Red mug" in html and "Linen shirt" in html
     with client.session_transaction() as session:
-        cart, source = session["cart"], session["meta_checkout"]
+        cart, arrival = session["cart"], arrivals.current(session)
     # The checkout's own cart shape: variant id (as text) -> quantity.
     assert cart == {str(mug.id): 2, str(shirt_l.id): 1}
-    assert source["coupon"] == "SUMMER20"
-    assert source["channel_type"] == "instagram" and source["cart_origin"] == "instagram"
+    assert arrival.coupon == "SUMMER20"
+    assert arrival.channel_type == "instagram" and arrival.link_code
 
 
 def test_unknown_sold_out_and_archived_items_are_reported_and_the_rest_kept(client, product_factory):
@@ -80,7 +81,7 @@ def test_a_clean_cart_goes_straight_to_the_shops_checkout_when_it_is_installed(a
     assert page.status_code == 302 and page.headers["Location"].endswith("/checkout")
     with client.session_transaction() as session:
         assert session["cart"] == {str(mug.id): 1}
-        assert session["meta_checkout"]["channel_type"] == "facebook_page"
+        assert arrivals.current(session).channel_type == "facebook_page"
 
 
 def test_parsing_is_strict_about_ids_and_bounds_quantities():

@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -245,6 +246,7 @@ class FakePinterest:
         {"id": "549755885176", "name": "Linen", "privacy": "PUBLIC"},
     ])
     batch_processing_polls: int = 0  # how many status reads answer PROCESSING before COMPLETED
+    refresh_delay: float = 0.0  # seconds a token refresh takes to answer (to overlap concurrent workers)
     received: list[Received] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     pins: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -381,6 +383,7 @@ class FakePinterest:
         unknown = set(body) - OAUTH_REFRESH_FIELDS
         if body.get("grant_type") != "refresh_token" or "refresh_token" not in body or unknown:
             return self._reject("a refresh needs grant_type=refresh_token and refresh_token, nothing else")
+        time.sleep(self.refresh_delay)
         if body["refresh_token"] != self.refresh_token:
             return _json({"code": 1, "message": "Invalid refresh token."}, 400)
         serial = next(self._ids)

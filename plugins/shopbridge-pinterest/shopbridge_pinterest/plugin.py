@@ -30,6 +30,7 @@ from shopbridge.channels import (
     ItemError,
     PlatformError,
     PostContent,
+    PostOption,
     PublishResult,
     RateLimited,
     SettingField,
@@ -122,7 +123,7 @@ def _call(channel: ChannelContext, method: str, path: str, *, dry_run_response: 
         raise RateLimited("Pinterest is limiting how fast we may call it; we will try again later.",
                           retry_after=exc.retry_after) from None
     if response.status_code == 401 and not refreshed and _can_refresh(channel):
-        _refresh_token(channel)
+        _refresh_token(channel, token)
         return _call(channel, method, path, dry_run_response=dry_run_response, dry_run_status=dry_run_status,
                      refreshed=True, **kwargs)
     if response.status_code >= 400:
@@ -134,31 +135,38 @@ def _can_refresh(channel: ChannelContext) -> bool:
     return all(channel.setting(name) for name in ("refresh_token", "app_id", "app_secret"))
 
 
-def _refresh_token(channel: ChannelContext) -> None:
-    """Exchange the refresh token for a new access token and keep both (Pinterest's refresh is continuous)."""
-    basic = base64.b64encode(f"{channel.setting('app_id')}:{channel.setting('app_secret')}".encode()).decode()
-    try:
-        response = channel.http.request(
-            "POST", api_url(channel) + "/oauth/token",
-            headers={"Authorization": f"Basic {basic}"},
-            data={"grant_type": "refresh_token", "refresh_token": channel.setting("refresh_token")},
-            dry_run_response={"access_token": "dry-run-access-token", "token_type": "bearer",
-                              "expires_in": 2592000, "scope": "boards:read,pins:write"})
-    except RateLimited as exc:
-        raise RateLimited("Pinterest is limiting token renewals; we will try again later.",
-                          retry_after=exc.retry_after) from None
-    body = _json(response)
-    if response.status_code >= 400 or not body.get("access_token"):
-        raise AuthError("Pinterest refused to renew this channel's access token (the refresh token was revoked, "
-                        "has expired, or the app id/secret changed). Reconnect your Pinterest account in the "
-                        "channel settings.", status=response.status_code, code=str(body.get("code") or ""))
-    changes = {"access_token": body["access_token"]}
-    if body.get("refresh_token"):
-        changes["refresh_token"] = body["refresh_token"]
-    channel.settings.update(changes)
-    channel.save_settings(changes)
-    # New secrets must be masked in the outbox like the old ones.
-    channel.http.secrets = tuple(channel.http.secrets) + tuple(changes.values())
+def _refresh_token(channel: ChannelContext, stale_token: str) -> None:
+    """Exchange the refresh token for a new access token and keep both (Pinterest's refresh is continuous).
+
+    A refresh token works once: each refresh returns a new one and the old one stops working. So the exchange
+    goes through :meth:`ChannelContext.renew`, which lets only one worker at a time refresh this channel; a
+    worker that waited finds the new token already stored and uses it instead of refreshing again.
+    """
+
+    def fetch(settings: dict[str, Any]) -> dict[str, Any]:
+        basic = base64.b64encode(f"{settings.get('app_id')}:{settings.get('app_secret')}".encode()).decode()
+        try:
+            response = channel.http.request(
+                "POST", api_url(channel) + "/oauth/token",
+                headers={"Authorization": f"Basic {basic}"},
+                data={"grant_type": "refresh_token", "refresh_token": settings.get("refresh_token")},
+                dry_run_response={"access_token": "dry-run-access-token", "token_type": "bearer",
+                                  "expires_in": 2592000, "scope": "boards:read,pins:write"})
+        except RateLimited as exc:
+            raise RateLimited("Pinterest is limiting token renewals; we will try again later.",
+                              retry_after=exc.retry_after) from None
+        body = _json(response)
+        if response.status_code >= 400 or not body.get("access_token"):
+            raise AuthError("Pinterest refused to renew this channel's access token (the refresh token was "
+                            "revoked, has expired, or the app id/secret changed). Reconnect your Pinterest account "
+                            "in the channel settings.", status=response.status_code,
+                            code=str(body.get("code") or ""))
+        changes = {"access_token": body["access_token"]}
+        if body.get("refresh_token"):
+            changes["refresh_token"] = body["refresh_token"]
+        return changes
+
+    channel.renew({"access_token": stale_token}, fetch)
 
 
 def _json(response) -> dict[str, Any]:
@@ -229,6 +237,23 @@ def shopbridge_test_connection(channel: ChannelContext) -> ConnectionCheck | Non
     if not board_id:
         detail += " Choose a default board id from the list above."
     return ConnectionCheck(ok=True, detail=detail)
+
+
+@hookimpl
+def shopbridge_post_options(channel: ChannelContext) -> list[PostOption] | None:
+    """The compose form's board select: the account's boards, the channel's default board preselected."""
+    if channel.type != TYPE:
+        return None
+    if channel.dry_run:
+        raise PlatformError("this channel is in dry run, so its boards are not read from Pinterest.")
+    boards = list_boards(channel)
+    if not boards:
+        raise PlatformError("this Pinterest account has no boards yet: create one on Pinterest first.")
+    choices = tuple((b["id"], b["name"] + (" (secret)" if b["privacy"] == "SECRET" else "")) for b in boards)
+    default = channel.setting("board_id")
+    return [PostOption(name="board_id", label="Board", choices=choices,
+                       default=default if default in {b["id"] for b in boards} else None,
+                       help="Where the pin is saved. The channel's default board is preselected.")]
 
 
 # --- pins -----------------------------------------------------------------------------------------------------
