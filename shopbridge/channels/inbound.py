@@ -18,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from shopbridge import jobs, plugins
-from shopbridge.catalogue.models import Product, ProductStatus
+from shopbridge.catalogue.models import Product
 from shopbridge.channels import service as channels
 from shopbridge.channels.errors import PlatformError
 from shopbridge.channels.models import AutoReply, Channel, ChannelEvent, KeywordRule
+from shopbridge.channels.shop import Shop
 from shopbridge.channels.types import EventKind, InboundEvent, Reply
 from shopbridge.db import session_scope, utcnow
 
@@ -81,39 +82,6 @@ def matches(keyword: str, text: str) -> bool:
     if not keyword:
         return False
     return re.search(rf"(?<![\w#]){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-class Shop:
-    """What ``shopbridge_inbound_event`` gets as ``shop``: the public shop services a chat plugin needs."""
-
-    def __init__(self, app: Flask, session: Session, channel: Channel):
-        self.app, self.session, self.channel = app, session, channel
-
-    def find_product(self, slug: str):
-        from shopbridge.catalogue.service import get_by_slug
-        from shopbridge.channels.products import product_info
-
-        product = get_by_slug(self.session, slug)
-        if product is None or product.status != ProductStatus.active:
-            return None
-        return product_info(product, app=self.app)
-
-    def buy_link(self, product_id: int) -> str:
-        from shopbridge.posts import linking
-
-        product = self.session.get(Product, product_id)
-        return linking.tracked_link(self.session, post=None, channel=self.channel, product=product)
-
-    def reply(self, event: InboundEvent, text: str, product_id: int | None = None):
-        """Answer ``event`` through the channel's plugin, with a product card and tracked link if given."""
-        from shopbridge.channels.products import product_info
-
-        product = self.session.get(Product, product_id) if product_id else None
-        link = self.buy_link(product_id) if product else None
-        ctx = channels.context_for(self.session, self.channel, app=self.app, label="reply")
-        return plugins.call("shopbridge_reply", app=self.app, channel=ctx, event=event,
-                            reply=Reply(text=text, link_url=link,
-                                        product=product_info(product, app=self.app) if product else None))
 
 
 def _reply_link(session: Session, row: ChannelEvent, rule: KeywordRule, channel: Channel) -> tuple[Any, str]:
