@@ -248,7 +248,8 @@ def updates_to_events(update: dict[str, Any]):
         yield InboundEvent(kind=EventKind.postback, external_id=f"update:{update_id}",
                            author_id=str(sender.get("id", "")), author_name=_name(sender),
                            thread_id=str(sender.get("id", "")), text=query.get("invoice_payload", ""),
-                           payload={"type": "pre_checkout_query", "update": update})
+                           payload={"type": "pre_checkout_query", "update": update},
+                           urgent=True)  # Telegram gives up on the payment after 10 seconds without an answer
 
 
 def _name(user: dict[str, Any]) -> str:
