@@ -108,6 +108,10 @@ def shopbridge_test_connection(channel: ChannelContext):
 
 def set_webhook(api: TelegramAPI, url: str, secret: str) -> None:
     """Point the bot's updates at ``url``; Telegram will send ``secret`` in a header with every update."""
+    if not url.startswith("https://"):
+        # Telegram only delivers to HTTPS addresses (setWebhook: "HTTPS URL to send updates to").
+        raise PlatformError(f"Telegram only sends updates to an https:// address, and the shop's webhook is {url}. "
+                            "Set BASE_URL to the shop's public https:// address, then test the connection again.")
     api.call("setWebhook", {"url": url, "secret_token": secret, "allowed_updates": ALLOWED_UPDATES,
                             "max_connections": 40})
 
