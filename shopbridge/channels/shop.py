@@ -18,8 +18,10 @@ Messages in ``ValueError`` and in :meth:`Shop.recheck_order`'s answer are writte
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ from shopbridge.catalogue.models import Category, Product, ProductStatus, Varian
 from shopbridge.channels import service as channels
 from shopbridge.channels.models import Channel
 from shopbridge.channels.types import InboundEvent, ProductInfo, Reply
+from shopbridge.checkout.models import OrderStatus
 from shopbridge.money import Money
 
 log = logging.getLogger(__name__)
@@ -216,12 +219,19 @@ class Shop:
                                   app=self.app, check_stock=False)
         except pricing.CheckoutError as exc:
             raise ValueError(str(exc)) from None
+        nonce = _nonce(channel, customer, requests)
+        existing = orders.find_by_nonce(self.session, nonce)
+        if existing is not None and existing.status == OrderStatus.pending:
+            # A double tap on "Buy", or the same cart sent again: the same order, not a second reservation.
+            return self._pending(existing, notes)
+        if existing is not None:  # that order was paid or cancelled: this is a new purchase
+            nonce = f"{nonce}:{secrets.token_urlsafe(6)}"
         link_code, _ = self._link(quote.lines[0].variant.product, channel.id)
         details = dict(getattr(customer, "details", None) or {})
         try:
             with self.session.begin_nested():  # a lost race for the last unit undoes this order only
                 order = orders.create_order(
-                    self.session, quote, nonce=f"chat:{channel.id}:{secrets.token_urlsafe(18)}",
+                    self.session, quote, nonce=nonce,
                     # Paid on the shop's pay page (the checkout link) unless paid inside the chat, which then
                     # records the channel as the provider (see create_paid_order).
                     provider=active_identifier(self.session, self.app),
@@ -232,6 +242,9 @@ class Shop:
         orders.add_event(self.session, order, "chat", f"Ordered in {channel.name} by {who}.",
                          source=f"{channel.type}:{channel.id}", data={"customer": _customer_data(customer),
                                                                       "notes": notes})
+        return self._pending(order, notes)
+
+    def _pending(self, order: Any, notes: Sequence[str]) -> PendingOrder:
         currency = order.currency
         return PendingOrder(
             reference=order.token,
@@ -387,6 +400,20 @@ class Shop:
         ctx = channels.context_for(self.session, self.channel, app=self.app, label="reply")
         return plugins.call("shopbridge_reply", app=self.app, channel=ctx, event=event,
                             reply=Reply(text=text, link_url=link, product=self._info(product) if product else None))
+
+
+#: How long the same shopper asking for the same items again gets the same pending order (as the web checkout).
+SAME_ORDER_SECONDS = 600
+
+
+def _nonce(channel: Channel, customer: Any, requests: Sequence[Any]) -> str:
+    """The order's checkout nonce: who asks for what in which channel, per ten minutes; random without a shopper."""
+    who = str(getattr(customer, "id", "") or "")
+    if not who:
+        return f"chat:{channel.id}:{secrets.token_urlsafe(18)}"
+    basis = f"{channel.id}|{getattr(customer, 'platform', '')}:{who}|" + ",".join(
+        f"{x.variant_id}x{x.quantity}" for x in sorted(requests, key=lambda x: x.variant_id))
+    return f"chat:{hashlib.sha256(basis.encode()).hexdigest()[:40]}:{int(time.time() // SAME_ORDER_SECONDS)}"
 
 
 def _line_title(variant: Variant) -> str:

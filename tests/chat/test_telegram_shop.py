@@ -241,3 +241,19 @@ def test_the_shop_service_itself_is_idempotent_on_the_payment_reference(telegram
         with pytest.raises(ValueError, match="sold out"):
             shop.create_pending_order([(f"sb-v{mugs['red'].variants[0].id}", 1)], channel_id=channel.id,
                                       customer=customer)
+
+
+def test_a_double_tap_on_buy_reserves_once(telegram, mugs, db_session):
+    tap = {"message_id": 101, "text": "Red mug"}
+    telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", tap))
+    telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", tap))
+    first, second = telegram.api.called("sendInvoice")
+    assert first["payload"] == second["payload"]
+    assert len(db_session.exec(select(Order)).all()) == 1
+    assert _stock(db_session, "MUG-RED") == 2
+
+    # Once that order is paid, buying again is a new order.
+    telegram.deliver(telegram.updates.payment(first["payload"], 2000, charge_id="charge-first"))
+    telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", tap))
+    assert telegram.last("sendInvoice")["payload"] != first["payload"]
+    assert _stock(db_session, "MUG-RED") == 1
