@@ -226,7 +226,13 @@ def test_the_shop_service_itself_is_idempotent_on_the_payment_reference(telegram
     with app.app_context(), session_scope(app) as session:
         channel = session.get(Channel, telegram.channel.id)
         shop = Shop(app, session, channel)
-        assert isinstance(shop, ShopServices)
+        # One core object serves all three chat plugins' protocols.
+        import shopbridge_messenger
+        import shopbridge_whatsapp.shop
+
+        assert isinstance(shop, ShopServices) and isinstance(shop, shopbridge_whatsapp.shop.ShopServices)
+        assert all(callable(getattr(shop, name)) for name in dir(shopbridge_messenger.ShopServices)
+                   if not name.startswith("_"))
         pending = shop.create_pending_order([(f"sb-v{mugs['red'].variants[0].id}", 5)], channel_id=channel.id,
                                             customer=customer)
         assert pending.notes == ("Only 3 Red mug left: quantity set to 3.",)

@@ -56,6 +56,10 @@ def test_a_whatsapp_cart_becomes_an_order_priced_by_the_shop(whatsapp, whatsapp_
     pay_url = card["action"]["parameters"]["url"]
     assert pay_url.endswith(f"/checkout/pay/{order.token}")
 
+    # Meta delivers the same webhook again: no second order, no second message.
+    assert post_whatsapp(client, whatsapp, cart, signed_webhook)["new"] == 0
+    assert len(db_session.exec(select(Order)).all()) == 1 and len(whatsapp_api.sent) == 1
+
     # The link opens the shop's own payment for that very order (the sandbox provider in tests).
     response = client.get(pay_url.split("localhost", 1)[-1])
     assert response.status_code == 303
