@@ -50,7 +50,7 @@ ATTRIBUTION_WINDOW = timedelta(days=30)
 #: a little clock skew.
 CHECKOUT_LIFETIME = timedelta(minutes=30) + timedelta(seconds=90)
 
-__all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "record_refund", "refund",
+__all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "reopen", "record_refund", "refund",
            "fulfil", "cancel", "conversions_by_link", "link_code_from", "remember_event"]
 
 
@@ -328,6 +328,32 @@ def cancel(session: Session, order_id: int, *, reason: str, source: str) -> Orde
         _cancel(session, order, "cancelled", reason, source)
         order.updated_at = utcnow()
         session.add(order)
+    return order
+
+
+def reopen(session: Session, order_id: int, *, source: str) -> Order | None:
+    """A shopper comes back to pay an order whose reservation lapsed unpaid (a chat order's *Pay now* link opened
+    an hour later): reserve its stock again and make it pending once more, with a fresh checkout lifetime.
+
+    Returns the pending order, or ``None`` — nothing changed — if the stock is no longer there or the order was
+    settled some other way. Only the caller knows whether reopening fits (a web shopper who went back from the
+    payment page has the items in the cart instead).
+    """
+    order = lock(session, order_id)
+    if order.status == OrderStatus.pending:
+        return order
+    if order.status != OrderStatus.cancelled or order.paid_at is not None or \
+            order.stock_state != StockState.released:
+        return None
+    if not _retake_all(session, order):
+        return None
+    order.status, order.stock_state = OrderStatus.pending, StockState.reserved
+    # The old provider checkout expired with the reservation: the pay page opens a new one.
+    order.provider_reference, order.checkout_url = None, None
+    order.expires_at = utcnow() + CHECKOUT_LIFETIME
+    order.updated_at = utcnow()
+    session.add(order)
+    add_event(session, order, "reopened", "The shopper came back to pay; stock reserved again.", source=source)
     return order
 
 

@@ -181,3 +181,42 @@ def test_a_payload_cannot_claim_a_later_time_than_the_shop_received_it(whatsapp,
     post_whatsapp(client, whatsapp, whatsapp_testkit.text_message("hi", at=future), signed_webhook)
     row = db_session.exec(select(ChannelEvent)).one()
     assert last_inbound_at(db_session, whatsapp.id, whatsapp_testkit.SHOPPER) == row.created_at < future
+
+
+def test_pay_now_after_the_reservation_lapsed_reserves_again_or_explains(whatsapp, whatsapp_api, mugs, client,
+                                                                         db_session, signed_webhook, app):
+    from shopbridge.catalogue.models import Variant
+    from shopbridge.checkout import service
+    from shopbridge.db import session_scope
+
+    red = mugs["red"].variants[0]
+    now = datetime.now(UTC)
+    whatsapp_api.customer_wrote(whatsapp_testkit.SHOPPER, now)
+    post_whatsapp(client, whatsapp, whatsapp_testkit.order_message([(f"sb-v{red.id}", 2, 15.0)], at=now),
+                  signed_webhook)
+    pay_path = whatsapp_api.sent[-1]["interactive"]["action"]["parameters"]["url"].split("localhost", 1)[-1]
+    order_id = db_session.exec(select(Order)).one().id
+
+    def lapse():  # what the reconciliation does to a chat order nobody paid for a while
+        with app.app_context(), session_scope(app) as session:
+            service.cancel(session, order_id, reason="No payment was ever opened.", source="reconcile")
+
+    # Sheena taps "Pay now" an hour later: the mugs are still there, so the order is hers again.
+    lapse()
+    assert db_session.get(Variant, red.id).stock == 3
+    response = client.get(pay_path)
+    assert response.status_code == 303 and "/sandbox/pay/" in response.headers["Location"]
+    db_session.expire_all()
+    order = db_session.get(Order, order_id)
+    assert (order.status, order.stock_state) == (OrderStatus.pending, StockState.reserved)
+    assert db_session.get(Variant, red.id).stock == 1
+
+    # Another time the mugs sold out meanwhile: she is told, and nothing changes.
+    lapse()
+    with app.app_context(), session_scope(app) as session:
+        session.get(Variant, red.id).stock = 1
+    response = client.get(pay_path, follow_redirects=True)
+    assert "sold out meanwhile" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Order, order_id).status == OrderStatus.cancelled
+    assert db_session.get(Variant, red.id).stock == 1
