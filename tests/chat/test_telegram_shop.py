@@ -263,3 +263,18 @@ def test_a_double_tap_on_buy_reserves_once(telegram, mugs, db_session):
     telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", tap))
     assert telegram.last("sendInvoice")["payload"] != first["payload"]
     assert _stock(db_session, "MUG-RED") == 1
+
+
+def test_paying_in_telegram_closes_the_web_checkout_the_shopper_also_opened(telegram, mugs, db_session, client,
+                                                                            fake_stripe):
+    telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", {"message_id": 101, "text": ""}))
+    reference = telegram.last("sendInvoice")["payload"]
+    # Jane also opened the order's pay page (the shop's web checkout, Stripe here) but did not pay there.
+    opened = client.get(f"/checkout/pay/{reference}")
+    assert opened.headers["Location"].startswith(fake_stripe.url)
+    (session_id,) = fake_stripe.sessions
+
+    telegram.deliver(telegram.updates.payment(reference, 2000, charge_id="charge-chat"))
+    order = _order(db_session, reference)
+    assert (order.status, order.provider) == (OrderStatus.paid, "telegram")
+    assert fake_stripe.sessions[session_id]["status"] == "expired"  # it can no longer take a second payment
