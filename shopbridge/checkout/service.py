@@ -443,13 +443,18 @@ def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, rea
     ``request_key`` identifies the submitted form: a repeat of the same request (a double click) is a no-op,
     and it is the provider's idempotency key, so even a retry after a lost answer refunds once.
     """
-    from shopbridge.payments import get_provider
+    from shopbridge.payments import available_providers, get_provider
 
     order = lock(session, order_id)
     if request_key and session.exec(select(Refund.id).where(Refund.request_key == request_key)).first():
         return order
     if order.paid_at is None or not order.payment_reference:
         raise CheckoutError("This order has no payment to refund.", "amount")
+    if order.provider not in available_providers(app):
+        # Paid inside a chat (Telegram payments), through the provider connected there, not through the shop.
+        raise CheckoutError(f"This order was paid through {order.provider}, not one of the shop's payment "
+                            "providers: refund it in that payment provider's dashboard (the order's timeline "
+                            "has the charge id).", "amount")
     if amount_minor <= 0:
         raise CheckoutError("Enter an amount above zero.", "amount")
     if amount_minor > order.refundable_minor:

@@ -278,3 +278,16 @@ def test_paying_in_telegram_closes_the_web_checkout_the_shopper_also_opened(tele
     order = _order(db_session, reference)
     assert (order.status, order.provider) == (OrderStatus.paid, "telegram")
     assert fake_stripe.sessions[session_id]["status"] == "expired"  # it can no longer take a second payment
+
+
+def test_refunding_an_in_chat_payment_points_to_the_providers_dashboard(telegram, mugs, db_session, auth, client):
+    telegram.deliver(telegram.updates.callback(f"buy:{mugs['red'].id}", {"message_id": 101, "text": ""}))
+    reference = telegram.last("sendInvoice")["payload"]
+    telegram.deliver(telegram.updates.payment(reference, 2000, charge_id="charge-refund"))
+    order = _order(db_session, reference)
+
+    auth.login()
+    page = client.post(f"/admin/orders/{order.id}/refund", follow_redirects=True, data={
+        "csrf_token": auth.csrf(f"/admin/orders/{order.id}"), "amount": "20.00", "reason": "", "nonce": "r1"})
+    assert "refund it in that payment provider" in page.get_data(as_text=True)
+    assert _order(db_session, reference).refunded_minor == 0
