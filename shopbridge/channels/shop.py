@@ -238,6 +238,11 @@ class Shop:
                     email=_email(details.get("email")), link_code=link_code)
         except pricing.CheckoutError as exc:
             raise ValueError(str(exc)) from None
+        except IntegrityError:  # the same request handled twice at once: the other one made the order
+            existing = orders.find_by_nonce(self.session, nonce)
+            if existing is None:
+                raise
+            return self._pending(existing, notes)
         who = getattr(customer, "name", "") or getattr(customer, "username", "") or getattr(customer, "id", "")
         orders.add_event(self.session, order, "chat", f"Ordered in {channel.name} by {who}.",
                          source=f"{channel.type}:{channel.id}", data={"customer": _customer_data(customer),
