@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from shopbridge.catalogue.models import Variant
 from shopbridge.checkout.models import Order, OrderEvent, OrderStatus, PaymentEvent
 from shopbridge.db import engine
+from shopbridge.links import attribution
 from shopbridge.testing import csrf_token_from
 
 
@@ -82,8 +83,7 @@ def test_fake_stripe_rejects_what_stripe_would(fake_stripe):
 # --- sessions built from the catalogue ----------------------------------------------------------------------
 
 def test_buy_now_opens_a_checkout_session_priced_from_the_catalogue(app, client, shirt, fake_stripe):
-    with client.session_transaction() as cookie:
-        cookie["sb_link"] = {"code": "ig-bio", "at": time.time() - 3600}
+    client.set_cookie(attribution.COOKIE, attribution.value(app.config["SECRET_KEY"], "ig-bio", int(time.time()) - 3600))
     response = _buy(client, shirt, quantity=2)
     assert response.status_code == 303 and response.headers["Location"].startswith(fake_stripe.url + "/pay/cs_test_")
     (_, _, params), = [r for r in fake_stripe.requests if r[1] == "/v1/checkout/sessions"]
@@ -104,8 +104,15 @@ def test_buy_now_opens_a_checkout_session_priced_from_the_catalogue(app, client,
 
 
 def test_old_attribution_is_ignored(app, client, shirt, fake_stripe):
-    with client.session_transaction() as cookie:
-        cookie["sb_link"] = {"code": "old", "at": time.time() - 31 * 86400}
+    client.set_cookie(attribution.COOKIE, attribution.value(app.config["SECRET_KEY"], "old",
+                                                            int(time.time()) - 31 * 86400))
+    _buy(client, shirt)
+    assert _order(app).link_code is None
+
+
+def test_a_forged_attribution_cookie_is_ignored(app, client, shirt, fake_stripe):
+    genuine = attribution.value(app.config["SECRET_KEY"], "poster1", int(time.time()))
+    client.set_cookie(attribution.COOKIE, genuine.replace("poster1", "poster2"))  # claim another link's sale
     _buy(client, shirt)
     assert _order(app).link_code is None
 

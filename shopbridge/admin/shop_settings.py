@@ -1,19 +1,19 @@
 """The shop's own settings (name, default currency and language): the database wins over the configuration.
 
 The configuration file gives a fresh shop its starting values; once the owner saves the settings page, the
-values in the database are used. Reads are cached for the duration of a request, since every page shows the
-shop's name.
+values in the database are used. Reads are remembered for a couple of seconds per process
+(:mod:`shopbridge.recent`), since every page shows the shop's name.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from shopbridge import audit, settings
+from shopbridge import audit, recent, settings
 from shopbridge.accounts.models import User
 from shopbridge.money import MoneyError, normalise_currency
 
@@ -28,21 +28,23 @@ class SettingsError(ValueError):
 
 
 def effective(session: Session, key: str) -> Any:
-    """The value in use for ``key``: the saved setting, else the configured default."""
-    if has_request_context():
-        cache = g.setdefault("shop_settings", {})
-        if key in cache:
-            return cache[key]
-    try:
+    """The value in use for ``key``: the saved setting, else the configured default.
+
+    Every page reads some of these (the layout shows the shop's name, the locale selector needs its default
+    language), so they are remembered for a couple of seconds (:mod:`shopbridge.recent`).
+    """
+    app = current_app._get_current_object()
+
+    def load() -> Any:
         stored = settings.get(session, key)
+        return stored if stored not in (None, "") else app.config[SHOP_SETTINGS[key]]
+
+    try:
+        return recent.remembered(app, ("shop_setting", key), load)
     except SQLAlchemyError:
         # Error pages (the database being what failed, say) must still render: the configured value will do.
         session.rollback()
-        return current_app.config[SHOP_SETTINGS[key]]
-    value = stored if stored not in (None, "") else current_app.config[SHOP_SETTINGS[key]]
-    if has_request_context():
-        g.shop_settings[key] = value
-    return value
+        return app.config[SHOP_SETTINGS[key]]
 
 
 def update(session: Session, values: dict[str, str], user: User | None, *, languages: list[str]) -> dict:
@@ -71,6 +73,4 @@ def update(session: Session, values: dict[str, str], user: User | None, *, langu
     changes = audit.diff(before, cleaned)
     if changes:
         audit.record(session, user, "settings.update", None, changes)
-    if has_request_context():
-        g.pop("shop_settings", None)
-    return changes
+    return changes  # the flush of the new values makes shopbridge.recent forget the old ones

@@ -13,6 +13,8 @@ Plugins never open their own connections: they call ``channel.http.request(...)`
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -73,6 +75,28 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
+_shared_lock = threading.Lock()
+_shared: dict[int, httpx.Client] = {}
+
+
+def shared_client() -> httpx.Client:
+    """This process's connection pool for platform APIs.
+
+    One per process (never inherited across a fork), shared by every channel and thread (``httpx.Client`` is
+    thread-safe): a client costs tens of milliseconds to make (its TLS context loads the CA bundle), and a
+    catalogue sync or a burst of replies to the same API reuses warm TLS connections instead of opening one per
+    request.
+    """
+    pid = os.getpid()
+    client = _shared.get(pid)
+    if client is None:
+        with _shared_lock:
+            client = _shared.get(pid)
+            if client is None:
+                client = _shared[pid] = httpx.Client(timeout=DEFAULT_TIMEOUT)
+    return client
+
+
 @dataclass
 class PlatformHTTP:
     """An HTTP client bound to one channel.
@@ -131,9 +155,13 @@ class PlatformHTTP:
                 request=httpx.Request(method.upper(), full_url),
             )
         try:
-            with httpx.Client(transport=self.transport, timeout=self.timeout) as client:
-                response = client.request(method.upper(), url, params=params, json=json_body, data=data,
-                                           files=files, headers=headers)
+            if self.transport is not None:  # tests hand in a transport of their own
+                with httpx.Client(transport=self.transport, timeout=self.timeout) as client:
+                    response = client.request(method.upper(), url, params=params, json=json_body, data=data,
+                                              files=files, headers=headers)
+            else:
+                response = shared_client().request(method.upper(), url, params=params, json=json_body, data=data,
+                                                   files=files, headers=headers, timeout=self.timeout)
         except httpx.TimeoutException:
             raise PlatformError("The platform did not answer in time.", transient=True) from None
         except httpx.HTTPError as exc:

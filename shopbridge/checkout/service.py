@@ -18,8 +18,7 @@ Services take an explicit session and never commit; the caller owns the transact
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,29 +42,16 @@ from shopbridge.db import utcnow
 from shopbridge.money import Money
 from shopbridge.payments import PaymentOutcome, PaymentState
 
-#: How long a buy-link click or scan still earns the sale.
-ATTRIBUTION_WINDOW = timedelta(days=30)
 #: How long a shopper has to pay before the reservation lapses. Stripe's minimum session life is 30 minutes
 #: counted from *its* clock when the session is created; the margin covers the time until that call lands and
 #: a little clock skew.
 CHECKOUT_LIFETIME = timedelta(minutes=30) + timedelta(seconds=90)
 
 __all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "reopen", "record_refund", "refund",
-           "fulfil", "cancel", "conversions_by_link", "link_code_from", "remember_event"]
+           "fulfil", "cancel", "conversions_by_link", "remember_event"]
 
 
 # --- creating orders ------------------------------------------------------------------------------------------
-
-def link_code_from(sb_link: Any, now: float | None = None) -> str | None:
-    """The buy-link code from ``session["sb_link"]`` when it is recent enough to earn the sale."""
-    if not isinstance(sb_link, Mapping):
-        return None
-    code, at = sb_link.get("code"), sb_link.get("at")
-    if not isinstance(code, str) or not code or len(code) > 64 or not isinstance(at, int | float):
-        return None
-    now = time.time() if now is None else now
-    return code if 0 <= now - at <= ATTRIBUTION_WINDOW.total_seconds() else None
-
 
 def find_by_nonce(session: Session, nonce: str) -> Order | None:
     return session.exec(select(Order).where(Order.checkout_nonce == nonce)).first()

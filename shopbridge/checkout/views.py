@@ -35,6 +35,7 @@ from shopbridge.checkout import bp, pricing, service
 from shopbridge.checkout.models import Order, OrderStatus
 from shopbridge.checkout.pricing import CheckoutError, LineRequest
 from shopbridge.extensions import limiter
+from shopbridge.links import attribution
 from shopbridge.money import Money
 from shopbridge.payments import CheckoutLine, CheckoutRequest, PaymentError, PaymentOutcome, get_provider
 from shopbridge.web import external_url
@@ -225,7 +226,7 @@ def _place_order(session: Session, quote: pricing.Quote, *, email: str | None, b
         nonce, existing = nonce + ":" + secrets.token_urlsafe(6), None
     if existing is not None:
         return redirect(url_for("checkout.pay", token=existing.token), 303)
-    link_code = service.link_code_from(cookie_session.get("sb_link"))
+    link_code = attribution.from_request()
     try:
         provider = get_provider(session)
         order = service.create_order(session, quote, nonce=nonce, provider=provider.identifier, email=email,

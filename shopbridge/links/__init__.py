@@ -25,6 +25,25 @@ bp.register_error_handler(401, _sign_in_first)
 analytics_bp.register_error_handler(401, _sign_in_first)
 
 
+def fresh_hits() -> None:
+    """Before showing figures, move this host's spooled hits into the database: the owner who scans their own
+    poster to try it sees the scan at once, not a second later (see :mod:`shopbridge.links.spool`)."""
+    import logging
+
+    from flask import current_app
+
+    from shopbridge.links import spool
+
+    try:
+        spool.flush(current_app)
+    except Exception:  # the page still shows what the database has; the background thread retries
+        logging.getLogger(__name__).warning("could not move spooled hits before a report", exc_info=True)
+
+
+bp.before_request(fresh_hits)
+analytics_bp.before_request(fresh_hits)
+
+
 def init_app(app: Flask) -> None:
     from shopbridge.links import admin, views  # noqa: F401  (routes register on the blueprints)
 

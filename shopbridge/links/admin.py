@@ -347,15 +347,15 @@ def export():
     writer = csv.writer(out)
     if table == "daily":
         in_apps = sorted({k for d in report.daily for k in d["in_app"]})
-        writer.writerow(["day", "clicks", "scans", "visitors", "bots", *analytics.DEVICES,
+        writer.writerow(["day", "clicks", "scans", "visitors", "bots", "ended", *analytics.DEVICES,
                          *[f"in_app_{k}" for k in in_apps]])
         for d in report.daily:
-            writer.writerow([d["day"].isoformat(), d["clicks"], d["scans"], d["visitors"], d["bots"],
+            writer.writerow([d["day"].isoformat(), d["clicks"], d["scans"], d["visitors"], d["bots"], d["ended"],
                              *[d["devices"][k] for k in analytics.DEVICES], *[d["in_app"].get(k, 0) for k in in_apps]])
     else:
-        writer.writerow([table, "clicks", "scans", "visitors", "bots"])
+        writer.writerow([table, "clicks", "scans", "visitors", "bots", "ended"])
         for r in report.by[table]:
-            writer.writerow([_csv_safe(r["key"]), r["clicks"], r["scans"], r["visitors"], r["bots"]])
+            writer.writerow([_csv_safe(r["key"]), r["clicks"], r["scans"], r["visitors"], r["bots"], r["ended"]])
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="analytics-{table}-{filters.start}-{filters.end}.csv"')

@@ -76,8 +76,13 @@ def _where(filters: Filters) -> list[Any]:
     return clauses
 
 
+#: A visit that counts: a person (not a bot) who reached a live link. Bots and visits after a link ended are
+#: counted apart.
+_COUNTED = sa.and_(Hit.is_bot.is_(False), Hit.ended.is_(False))
+
+
 def _human(kind: str) -> Any:
-    return sa.func.sum(sa.case((sa.and_(Hit.kind == kind, Hit.is_bot.is_(False)), 1), else_=0))
+    return sa.func.sum(sa.case((sa.and_(Hit.kind == kind, _COUNTED), 1), else_=0))
 
 
 def _grouped(session: Session, filters: Filters, keys: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -86,7 +91,9 @@ def _grouped(session: Session, filters: Filters, keys: tuple[Any, ...]) -> list[
         sa.select(*[k.label(f"k{i}") for i, k in enumerate(keys)], Hit.day,
                   _human(HitKind.click).label("clicks"), _human(HitKind.scan).label("scans"),
                   sa.func.sum(sa.case((Hit.is_bot.is_(True), 1), else_=0)).label("bots"),
-                  sa.func.count(sa.distinct(sa.case((Hit.is_bot.is_(False), Hit.visitor)))).label("visitors"))
+                  sa.func.sum(sa.case((sa.and_(Hit.ended.is_(True), Hit.is_bot.is_(False)), 1),
+                                      else_=0)).label("ended"),
+                  sa.func.count(sa.distinct(sa.case((_COUNTED, Hit.visitor)))).label("visitors"))
         .select_from(Hit)
         .join(BuyLink, BuyLink.id == Hit.link_id)
         .join(Product, Product.id == BuyLink.product_id)
@@ -97,15 +104,15 @@ def _grouped(session: Session, filters: Filters, keys: tuple[Any, ...]) -> list[
     key_columns = [per_day.c[f"k{i}"] for i in range(len(keys))]
     query = (
         sa.select(*key_columns, sa.func.sum(per_day.c.clicks), sa.func.sum(per_day.c.scans),
-                  sa.func.sum(per_day.c.bots), sa.func.sum(per_day.c.visitors))
+                  sa.func.sum(per_day.c.bots), sa.func.sum(per_day.c.visitors), sa.func.sum(per_day.c.ended))
         .group_by(*key_columns)
     )
     rows = []
     for row in session.execute(query):
-        *key_values, clicks, scans, bots, visitors = row
+        *key_values, clicks, scans, bots, visitors, ended = row
         rows.append({"key": key_values[0] if len(key_values) == 1 else tuple(key_values),
                      "clicks": int(clicks or 0), "scans": int(scans or 0), "bots": int(bots or 0),
-                     "visitors": int(visitors or 0)})
+                     "visitors": int(visitors or 0), "ended": int(ended or 0)})
     rows.sort(key=lambda r: (-(r["clicks"] + r["scans"]), str(r["key"])))
     return rows
 
@@ -170,7 +177,7 @@ def _split_by_day(session: Session, filters: Filters, column: Any) -> dict[date,
         .select_from(Hit)
         .join(BuyLink, BuyLink.id == Hit.link_id)
         .join(Product, Product.id == BuyLink.product_id)
-        .where(*_where(filters), Hit.is_bot.is_(False))
+        .where(*_where(filters), _COUNTED)
         .group_by(Hit.day, column)
     )
     found: dict[date, dict[str, int]] = {}
@@ -205,12 +212,12 @@ def report(session: Session, filters: Filters, groups: tuple[str, ...] = tuple(G
     in_app = _split_by_day(session, filters, Hit.in_app)
     daily = []
     for day in filters.days:
-        row = per_day.get(day, {"clicks": 0, "scans": 0, "bots": 0, "visitors": 0})
+        row = per_day.get(day, {"clicks": 0, "scans": 0, "bots": 0, "visitors": 0, "ended": 0})
         daily.append({"day": day, "clicks": row["clicks"], "scans": row["scans"], "bots": row["bots"],
-                      "visitors": row["visitors"],
+                      "visitors": row["visitors"], "ended": row["ended"],
                       "devices": {d: devices.get(day, {}).get(d, 0) for d in DEVICES},
                       "in_app": {k: v for k, v in sorted(in_app.get(day, {}).items()) if k != "none"}})
-    totals = {name: sum(d[name] for d in daily) for name in ("clicks", "scans", "bots", "visitors")}
+    totals = {name: sum(d[name] for d in daily) for name in ("clicks", "scans", "bots", "visitors", "ended")}
     by = {name: _grouped(session, filters, GROUPS[name]) for name in groups}
     for name in groups:
         if name in CONVERSION_GROUPS:

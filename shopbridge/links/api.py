@@ -9,7 +9,7 @@ from shopbridge import db
 from shopbridge.access import ANALYTICS_VIEW, requires
 from shopbridge.api import Blueprint
 from shopbridge.api.common import problem_responses
-from shopbridge.links import analytics
+from shopbridge.links import analytics, fresh_hits
 
 blp = Blueprint("links_api", __name__, url_prefix="/api/v1/analytics",
                 description="Clicks, scans and visitors of buy links")
@@ -29,6 +29,8 @@ class FiguresSchema(ma.Schema):
     scans = ma.fields.Integer(required=True)
     bots = ma.fields.Integer(required=True)
     visitors = ma.fields.Integer(required=True, metadata={"description": "Sum of daily unique visitors"})
+    ended = ma.fields.Integer(metadata={"description": "Visits by people after the link was disabled or expired "
+                                                       "(they saw the 'no longer available' page); not clicks"})
     orders = ma.fields.Integer(metadata={"description": "Paid orders that came through these links "
                                          "(totals and link, product, channel and campaign breakdowns)."})
 
@@ -79,4 +81,5 @@ def link_report(args):
         filters.check()
     except analytics.AnalyticsError as exc:
         abort(422, description=str(exc))
+    fresh_hits()
     return analytics.report(db.session(), filters).as_dict()

@@ -2,10 +2,11 @@
 
 A :class:`BuyLink` is a short code (``/b/<code>``) that sends a shopper to a product, a variant, or straight to
 checkout for a variant, and says where the shopper came from (channel, campaign, placement). Every visit is a
-:class:`Hit`: one narrow row, written in the request that answers the redirect.
+:class:`Hit`: one narrow row, spooled by the request that answers the redirect and moved into the table in
+batches (:mod:`shopbridge.links.spool`).
 
 Conversions join here without a new table: checkout stores the ``link_code`` of the last buy link a shopper
-followed on the order (read from ``session["sb_link"]``), so revenue per link is
+followed on the order (read from the ``sb_ref`` cookie, :mod:`shopbridge.links.attribution`), so revenue per link is
 ``order.link_code = buy_link.code``. A code never changes once issued, which is what makes it a stable join key.
 """
 
@@ -76,5 +77,22 @@ class Hit(SQLModel, table=True):
     in_app: str | None = Field(default=None, max_length=24)  # Instagram, WhatsApp … when recognisable
     referrer_host: str | None = Field(default=None, max_length=120)
     is_bot: bool = False
+    # The link was disabled or expired (or its product archived) when visited: the shopper saw the "no longer
+    # available" page. Counted apart, like bots — a poster still scanned after its campaign is worth knowing about.
+    ended: bool = False
     bot_name: str | None = Field(default=None, max_length=40)
     visitor: str = Field(max_length=32)
+
+
+class HitBatch(SQLModel, table=True):
+    """A spool file of hits already moved into ``link_hit`` (see :mod:`shopbridge.links.spool`).
+
+    Written in the same transaction as the hits, so a file that is ingested twice (its process died between
+    the commit and deleting the file) is recognised and never counted twice.
+    """
+
+    __tablename__ = "link_hit_batch"
+
+    name: str = Field(primary_key=True, max_length=200)
+    hits: int = 0
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

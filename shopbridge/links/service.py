@@ -17,6 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -288,6 +289,7 @@ def resolve(session: Session | sa.Connection, code: str) -> Resolved | None:
     return Resolved(*row) if row is not None else None
 
 
+@lru_cache(maxsize=16)
 def daily_salt(secret_key: str, day: date) -> bytes:
     """The salt for ``day``: derived from the secret key and the date, never stored.
 
@@ -319,19 +321,23 @@ def referrer_host(referrer: str | None) -> str | None:
 _HIT_INSERT = sa.insert(Hit.__table__)
 
 
-def record_hit(session: Session | sa.Connection, *, link_id: int, kind: str, user_agent: str | None, referrer: str | None,
-               ip: str | None, secret_key: str, now: datetime | None = None) -> dict:
-    """Add one hit through ``session`` or a connection (the caller commits) and return what was recorded.
-
-    A single-row Core insert: no ORM identity map, no RETURNING, one index on (link, day) to maintain.
-    """
+def hit_values(*, link_id: int, kind: str, user_agent: str | None, referrer: str | None, ip: str | None,
+               secret_key: str, now: datetime | None = None, ended: bool = False) -> dict:
+    """The row recorded for one visit: the raw IP address and User-Agent never leave this function."""
     now = now or utcnow()
     agent = classify(user_agent)
     day = now.astimezone(UTC).date()
-    values = {
+    return {
         "at": now, "day": day, "link_id": link_id, "kind": kind, "device": agent.device, "in_app": agent.in_app,
         "referrer_host": referrer_host(referrer), "is_bot": agent.is_bot, "bot_name": agent.bot,
-        "visitor": visitor_hash(secret_key, day, ip, user_agent),
+        "visitor": visitor_hash(secret_key, day, ip, user_agent), "ended": ended,
     }
+
+
+def record_hit(session: Session | sa.Connection, values: dict) -> None:
+    """Insert one hit (from :func:`hit_values`) through ``session`` or a connection; the caller commits.
+
+    A single-row Core insert: no ORM identity map, no RETURNING, one index on (link, day) to maintain. The
+    redirect normally spools hits instead (:mod:`shopbridge.links.spool`); this is the direct way.
+    """
     session.execute(_HIT_INSERT, values)
-    return values

@@ -12,11 +12,11 @@ import time
 
 import sqlalchemy as sa
 from flask import Response as FlaskResponse
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 
-from shopbridge import db
+from shopbridge import db, recent
 from shopbridge.access import public
-from shopbridge.links import public_bp, qr, service
+from shopbridge.links import attribution, public_bp, qr, service, spool
 from shopbridge.links.models import BuyLink, Destination, HitKind
 from shopbridge.links.useragents import classify
 from shopbridge.web import external_url
@@ -71,16 +71,23 @@ class ResolvedCache:
         found = self._items.get(code)
         return found[0] if found is not None else None
 
-    def get(self, conn, code: str) -> service.Resolved | None:
-        if self.ttl <= 0:
-            return service.resolve(conn, code)
-        now = time.monotonic()
+    def fresh(self, code: str) -> service.Resolved | None:
+        """The cached link for ``code`` if it is recent enough to use without asking the database."""
         if self._generation != service.generation():
             self._items.clear()
             self._generation = service.generation()
         found = self._items.get(code)
-        if found is not None and found[1] > now:
+        if found is not None and found[1] > time.monotonic():
             return found[0]
+        return None
+
+    def get(self, conn, code: str) -> service.Resolved | None:
+        if self.ttl <= 0:
+            return service.resolve(conn, code)
+        found = self.fresh(code)
+        if found is not None:
+            return found
+        now = time.monotonic()
         link = service.resolve(conn, code)
         if link is not None:
             if len(self._items) >= self.size:
@@ -98,38 +105,72 @@ def resolved_cache(app=None) -> ResolvedCache:
     return cache
 
 
+#: Set in the WSGI environ by the fast path when it recorded the visit and hands over to the view (a link that
+#: has ended): the view must not record it a second time.
+RECORDED = "shopbridge.links.recorded"
+
+
+def track(app, code: str, kind: str, *, user_agent: str | None, referrer: str | None, ip: str | None,
+          record: bool = True) -> tuple[service.Resolved | None, bool]:
+    """Resolve ``code`` and record a visit if its link is live: the one rule behind both redirect paths.
+
+    Returns the link (``None`` if unknown) and whether it is live. Visits of a link that has ended (disabled,
+    expired, product archived) are recorded too, marked ``ended``. The shopper comes first: when the database
+    cannot be read (restarting, locked for too long) the link this process last knew is used, and a hit that
+    cannot be recorded is logged, never a reason to fail the redirect. Raises ``SQLAlchemyError`` only when
+    the database is down and this process has never seen the code.
+    """
+    cache = resolved_cache(app)
+    link = cache.fresh(code)
+    if link is None:
+        try:
+            with db.engine(app).connect() as conn:
+                link = cache.get(conn, code)
+        except sa.exc.SQLAlchemyError:
+            link = cache.peek(code)
+            if link is None:
+                raise
+            log.exception("could not read buy link %s; using what this process last knew", code)
+    live = link is not None and link.product_available and link.is_live()
+    if link is not None and record:
+        values = service.hit_values(link_id=link.link_id, kind=kind, user_agent=user_agent, referrer=referrer,
+                                    ip=ip, secret_key=app.config["SECRET_KEY"], ended=not live)
+        try:
+            _record(app, values)
+        except (sa.exc.SQLAlchemyError, OSError):
+            log.exception("could not record a hit on buy link %s", code)
+    return link, live
+
+
+def _record(app, values: dict) -> None:
+    if spool.enabled(app):
+        try:
+            spool.spool_for(app).append(values)
+            return
+        except OSError:
+            log.warning("could not spool a buy-link hit; writing it to the database directly", exc_info=True)
+    with db.engine(app).begin() as conn:
+        service.record_hit(conn, values)
+
+
 def _follow(code: str, kind: str):
-    # The hot path runs on a plain pooled connection, not an ORM session: one insert (and, once per burst,
-    # one indexed read) in a single short transaction, with statements compiled once per process.
     user_agent = request.headers.get("User-Agent")
-    cache = resolved_cache()
     try:
-        with db.engine().begin() as conn:
-            link = cache.get(conn, code)
-            live = link is not None and link.product_available and link.is_live()
-            if live:
-                service.record_hit(
-                    conn, link_id=link.link_id, kind=kind, user_agent=user_agent,
-                    referrer=request.headers.get("Referer"), ip=request.remote_addr,
-                    secret_key=current_app.config["SECRET_KEY"],
-                )
+        link, live = track(current_app, code, kind, user_agent=user_agent, referrer=request.headers.get("Referer"),
+                           ip=request.remote_addr, record=not request.environ.get(RECORDED))
     except sa.exc.SQLAlchemyError:
-        # The shopper comes first: if the database fails (restarting, locked for too long), still send them on
-        # when this process knows the link; otherwise say so plainly with a 503, never a broken page.
-        log.exception("could not record a hit on buy link %s", code)
-        link = cache.peek(code)
-        if link is None:
-            abort(503, description="The shop is briefly unavailable. Please try again in a moment.")
-        live = link.product_available and link.is_live()
+        log.exception("could not read buy link %s", code)
+        abort(503, description="The shop is briefly unavailable. Please try again in a moment.")
     if link is None:
         abort(404, description="This link does not exist. Check the address, or visit the shop.")
     if not live:
         return _gone(link)
-    if not classify(user_agent).is_bot:
-        # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
-        session["sb_link"] = {"code": link.code, "at": int(time.time())}
     response = redirect(destination_url(link, kind), 302)
     response.headers["Cache-Control"] = "no-store"  # every visit must reach us to be counted
+    if not classify(user_agent).is_bot:
+        # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
+        response.headers.add("Set-Cookie", attribution.header(current_app.config["SECRET_KEY"], link.code,
+                                                              secure=current_app.config["SESSION_COOKIE_SECURE"]))
     return response
 
 
@@ -222,14 +263,19 @@ def short_url(link: BuyLink, kind: str = HitKind.click) -> str:
 @public_bp.app_context_processor
 def scan_to_buy_helpers():
     def scan_to_buy_qr(product) -> str | None:
-        """QR image URL of the product's default link (made and committed on first use)."""
-        session_db = db.session()
-        try:
-            link = service.default_link(session_db, product)
-            session_db.commit()
-        except service.LinkError:
-            session_db.rollback()
-            return None
-        return qr_url(link, size=256)
+        """QR image URL of the product's default link (made and committed on first use; then remembered for a
+        couple of seconds, like the rest of what every product page reads: :mod:`shopbridge.recent`)."""
+
+        def load() -> str | None:
+            session_db = db.session()
+            try:
+                link = service.default_link(session_db, product)
+                session_db.commit()
+            except service.LinkError:
+                session_db.rollback()
+                return None
+            return qr_url(link, size=256)
+
+        return recent.remembered(current_app._get_current_object(), ("scan_to_buy_qr", product.id), load)
 
     return {"scan_to_buy_qr": scan_to_buy_qr}

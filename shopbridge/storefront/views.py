@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlmodel import select
 
-from shopbridge import db
+from shopbridge import db, recent
 from shopbridge.access import public
 from shopbridge.catalogue import service
 from shopbridge.catalogue.models import Category, Product, ProductStatus, Variant
@@ -148,12 +150,20 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, Locale.parse(code).get_display_name(code).capitalize()) for code in current_app.config["LANGUAGES"]]
 
 
-def _nav_categories() -> list[Category]:
+class NavCategory(NamedTuple):
+    slug: str
+    name: str
+
+
+def _nav_categories() -> tuple[NavCategory, ...]:
+    def load() -> tuple[NavCategory, ...]:
+        return tuple(NavCategory(c.slug, c.name) for c in service.categories_in_use(db.session()))
+
     # Error pages use this layout too; a 500 caused by the database must still render.
     try:
-        return service.categories_in_use(db.session())
+        return recent.remembered(current_app._get_current_object(), "nav_categories", load)
     except SQLAlchemyError:
-        return []
+        return ()
 
 
 def lang_url(code: str) -> str:

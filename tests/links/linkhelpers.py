@@ -40,11 +40,13 @@ def path_of(url: str) -> str:
 
 
 def hits(app):
-    """Every recorded hit, oldest first, as dicts."""
+    """Every recorded hit, oldest first, as dicts (after moving spooled hits into the database)."""
     import sqlalchemy as sa
 
     from shopbridge.db import engine
+    from shopbridge.links import spool
     from shopbridge.links.models import Hit
 
+    spool.wait_until_flushed(app)
     with engine(app).connect() as conn:
         return [dict(r._mapping) for r in conn.execute(sa.select(Hit.__table__).order_by(Hit.id))]

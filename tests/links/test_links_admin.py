@@ -168,7 +168,7 @@ def test_the_analytics_api_gives_the_same_figures(auth, client, app, make_link):
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     body = response.get_json()
-    assert body["totals"] == {"clicks": 1, "scans": 1, "bots": 1, "visitors": 2, "orders": 0}
+    assert body["totals"] == {"clicks": 1, "scans": 1, "bots": 1, "visitors": 2, "ended": 0, "orders": 0}
     assert body["by_link"][0]["key"] == link.code
     assert body["by_campaign"][0]["key"] == "launch"
     assert sum(d["devices"]["ios"] for d in body["daily"]) == 1

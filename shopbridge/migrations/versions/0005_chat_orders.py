@@ -1,7 +1,7 @@
 """chat orders: carts from platform catalogues on inbound events; the customer's last message, fast
 
 Revision ID: 0005_chat_orders
-Revises: 0004_channels
+Revises: 0005_hit_spool
 Create Date: 2026-11-23 15:46:15.609587
 """
 from alembic import op
@@ -11,7 +11,7 @@ import shopbridge.db
 
 
 revision = '0005_chat_orders'
-down_revision = '0004_channels'
+down_revision = "0005_hit_spool"
 branch_labels = None
 depends_on = None
 
