@@ -198,6 +198,8 @@ def shopbridge_parse_webhook(channel, request):
     (Meta's ``X-Hub-Signature-256``, Telegram's secret token …) and raise
     :class:`shopbridge.channels.WebhookSignatureError` if it does not match: the request is refused with 403 and
     nothing is recorded. Events are stored by ``external_id``, so a replayed webhook changes nothing twice.
+    Mark an event ``urgent=True`` when the platform waits for the answer (Telegram's ``pre_checkout_query``):
+    it is then processed in this very request, after it is stored, instead of only from the job queue.
 
     :param request: the :class:`shopbridge.channels.InboundRequest`, body as raw bytes.
     :returns: a list of :class:`shopbridge.channels.InboundEvent` (possibly empty), or ``None`` for channel
@@ -220,8 +222,46 @@ def shopbridge_reply(channel, event, reply):
 def shopbridge_inbound_event(channel, event, shop):
     """React to a stored inbound event (after keyword rules ran), e.g. a chat bot's own conversation.
 
-    Called once per new event (never for replays), from a background job. ``shop`` gives access to the public
-    shop services a chat plugin needs (look up products and buy links, create a pending order, create a reply).
+    Called once per new event (never for replays), from a background job — or, for an event the plugin marked
+    ``urgent=True`` in ``shopbridge_parse_webhook`` (Telegram's ``pre_checkout_query``, which must be answered
+    within 10 seconds), in the webhook request itself right after the event is stored. ``event.order_lines``
+    holds a catalogue cart's ``(item id, quantity)`` pairs; ``event.payload["customer_last_inbound_at"]`` (ISO
+    8601, UTC) says when this customer last wrote, from the events the shop stored: decide reply windows
+    (WhatsApp's and Messenger's 24 hours) on it, not on the payload's own timestamp.
+
+    ``shop`` is the shop's services for chat plugins (``shopbridge.channels.shop.Shop``), bound to the same
+    database transaction as the event: everything it creates is stored with the event or not at all. A plugin
+    should declare the subset it calls as a ``typing.Protocol`` (see the Telegram plugin's ``shop.py``). Messages
+    in ``ValueError`` and in ``recheck_order``'s answer are written for the shopper.
+
+    - ``find_product(ref) -> ProductInfo | None``: a public, active product by id (digits), slug, buy-link short
+      code or catalogue item id (``sb-v<variant id>``).
+    - ``product_options(product_id)``: the variants in display order, each with ``item_id``, ``label``
+      (``"Default"`` for a single variant), ``price`` (Money) and ``available``.
+    - ``categories()``: categories with an active product, in menu order (``slug``, ``name``).
+    - ``products_in_category(slug, *, limit=10)``: its active products (``ProductInfo``), in stock first.
+    - ``tracked_link(product, *, channel_id, medium="chat") -> str``: the channel's own absolute buy link to the
+      product (one per channel, product and medium, reused), so visits and orders count for the channel.
+    - ``create_pending_order(lines, *, channel_id, customer)``: prices ``[(item_id, quantity)]`` on the server
+      (whatever the platform said about prices), leaves out unknown and sold-out items and lowers quantities
+      to the stock, reserves the stock like the web checkout and attributes the order to the channel. Returns
+      ``reference`` (≤ 64 ASCII characters, e.g. an invoice payload), ``number``, ``checkout_url`` (the shop's
+      own pay page for this order), ``currency``, ``lines`` (``title``, ``quantity``, ``unit_price``,
+      ``total``), ``shipping``, ``total`` and ``notes`` (what changed, in words). Raises ``ValueError`` when
+      nothing can be sold.
+    - ``recheck_order(reference, *, amount_minor, currency) -> str | None``: right before an in-chat payment,
+      ``None`` if the order stands at that amount with its stock, else the reason for the shopper.
+    - ``create_paid_order(reference, *, payment_reference, amount_minor, currency, channel_id, customer,
+      provider_payment_reference=None)``: records a payment taken inside the chat — the order becomes paid,
+      its stock committed (taken again if the reservation lapsed), an amount that differs is flagged for
+      review — and returns ``reference``, ``number`` and ``created``. Idempotent on ``payment_reference``: the
+      same payment again returns the order with ``created=False``.
+    - ``reply(event, text, product_id=None)``: answer the event through ``shopbridge_reply``, with a product
+      card and tracked link when ``product_id`` is given.
+
+    ``customer`` is the plugin's own description of the shopper: ``platform``, ``id``, ``name`` and optional
+    ``username``, ``phone`` and ``details`` (what the platform's payment form collected: ``name``, ``email``,
+    ``phone_number``, ``shipping_address``), which the shop copies onto the order.
 
     :returns: ``None``.
     """

@@ -3,6 +3,7 @@
 Everything the admin does for posts can be scripted::
 
     shopbridge channel list
+    shopbridge channel connect "Acme bot"     # test the connection; Telegram: point the bot's webhook here
     shopbridge post publish --product linen-shirt --channel "Instagram main" --at "2030-05-01 09:00"
     shopbridge post list
     shopbridge sync --channel "Meta catalogue" --full
@@ -58,6 +59,28 @@ def channel_list() -> None:
             if service.effective_dry_run(c):
                 flags.append("dry-run")
             click.echo(f"{c.name}\t{c.type}\t{' '.join(flags)}\t{caps}")
+
+
+@channel_group.command("connect")
+@click.argument("name")
+@with_appcontext
+def channel_connect(name: str) -> None:
+    """Check NAME's connection and point the platform's webhook at this shop.
+
+    What the admin's "Test connection" button does: a Telegram channel, for one, registers the shop's webhook
+    URL with setWebhook and the channel's secret token (generated and saved if it has none). The URL is on
+    BASE_URL, so set that to the shop's public https:// address first.
+    """
+    from shopbridge.channels import service
+
+    with db.session_scope() as session:
+        channel = _channel(session, name)
+        check = service.test_connection(session, channel)
+        url = service.webhook_url(channel)
+    click.echo(check.detail)
+    click.echo(f"Webhook: {url}")
+    if not check.ok:
+        raise SystemExit(1)
 
 
 @click.group("post")

@@ -8,28 +8,37 @@ per person and post) and then ``shopbridge_inbound_event`` for plugins with thei
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from shopbridge import jobs, plugins
-from shopbridge.catalogue.models import Product, ProductStatus
+from shopbridge.catalogue.models import Product
 from shopbridge.channels import service as channels
 from shopbridge.channels.errors import PlatformError
 from shopbridge.channels.models import AutoReply, Channel, ChannelEvent, KeywordRule
+from shopbridge.channels.shop import Shop
 from shopbridge.channels.types import EventKind, InboundEvent, Reply
 from shopbridge.db import session_scope, utcnow
 
+log = logging.getLogger(__name__)
 LISTENED = (EventKind.comment.value, EventKind.message.value, EventKind.mention.value)
 
 
-def store_events(session: Session, channel: Channel, events: list[InboundEvent], app: Flask) -> list[int]:
-    """Store new events (replays are skipped) and queue their processing; returns the new rows' ids."""
+def store_events(session: Session, channel: Channel, events: list[InboundEvent], app: Flask,
+                 urgent: list[int] | None = None) -> list[int]:
+    """Store new events (replays are skipped) and queue their processing; returns the new rows' ids.
+
+    The ids of new ``urgent`` events are also added to ``urgent``: the caller processes them itself once the
+    rows are committed (:func:`process_now`); the queued job then finds them done.
+    """
     from shopbridge.posts.models import PostTarget
 
     new_ids = []
@@ -47,6 +56,7 @@ def store_events(session: Session, channel: Channel, events: list[InboundEvent],
             author_id=str(event.author_id)[:200], author_name=(event.author_name or "")[:200], text=event.text or "",
             post_remote_id=event.post_remote_id, post_id=post_id, thread_id=event.thread_id,
             occurred_at=event.occurred_at or utcnow(), payload=_jsonable(event.payload),
+            order_lines=[[str(item)[:200], int(quantity)] for item, quantity in event.order_lines],
         )
         try:
             with session.begin_nested():  # two deliveries racing: the unique constraint decides
@@ -55,7 +65,9 @@ def store_events(session: Session, channel: Channel, events: list[InboundEvent],
         except IntegrityError:
             continue
         new_ids.append(row.id)
-        jobs.enqueue_after_commit(session, "inbound.process", row.id, app=app)
+        if urgent is not None and event.urgent:
+            urgent.append(row.id)
+        jobs.enqueue_after_commit(session, "inbound.process", row.id, app=app)  # also the safety net
     return new_ids
 
 
@@ -69,10 +81,36 @@ def _jsonable(value: Any) -> Any:
         return {"repr": repr(value)}
 
 
-def as_event(row: ChannelEvent) -> InboundEvent:
+#: What a customer does that opens (or renews) a messaging platform's reply window.
+CUSTOMER_INITIATED = (EventKind.message.value, EventKind.order.value, EventKind.postback.value,
+                      EventKind.payment.value)
+
+
+def last_inbound_at(session: Session, channel_id: int, author_id: str) -> datetime | None:
+    """When this customer last wrote to this channel, from the events the shop stored.
+
+    Each event counts at the earlier of the platform's time and the time the shop received it, so a payload's
+    clock can never stretch a reply window (WhatsApp's and Messenger's 24 hours) beyond what really happened.
+    """
+    rows = session.exec(select(ChannelEvent.occurred_at, ChannelEvent.created_at).where(
+        ChannelEvent.channel_id == channel_id, ChannelEvent.author_id == author_id,
+        ChannelEvent.kind.in_(CUSTOMER_INITIATED)).order_by(ChannelEvent.occurred_at.desc()).limit(5)).all()
+    times = [min(occurred, received) if received else occurred for occurred, received in rows if occurred]
+    return max(times, default=None)
+
+
+def as_event(row: ChannelEvent, session: Session | None = None) -> InboundEvent:
+    """The stored event as plugins receive it. With ``session``, ``payload["customer_last_inbound_at"]`` says
+    (ISO 8601, UTC) when the customer last wrote, from the stored events: what reply windows are decided on."""
+    payload = dict(row.payload or {})
+    if session is not None and row.author_id:
+        last = last_inbound_at(session, row.channel_id, row.author_id)
+        if last is not None:
+            payload["customer_last_inbound_at"] = last.isoformat()
     return InboundEvent(kind=EventKind(row.kind), external_id=row.external_id, author_id=row.author_id,
                         text=row.text, author_name=row.author_name, post_remote_id=row.post_remote_id,
-                        thread_id=row.thread_id, occurred_at=row.occurred_at, payload=row.payload or {})
+                        thread_id=row.thread_id, occurred_at=row.occurred_at, payload=payload,
+                        order_lines=tuple((str(item), int(quantity)) for item, quantity in row.order_lines or ()))
 
 
 def matches(keyword: str, text: str) -> bool:
@@ -81,39 +119,6 @@ def matches(keyword: str, text: str) -> bool:
     if not keyword:
         return False
     return re.search(rf"(?<![\w#]){re.escape(keyword)}(?!\w)", text, re.IGNORECASE) is not None
-
-
-class Shop:
-    """What ``shopbridge_inbound_event`` gets as ``shop``: the public shop services a chat plugin needs."""
-
-    def __init__(self, app: Flask, session: Session, channel: Channel):
-        self.app, self.session, self.channel = app, session, channel
-
-    def find_product(self, slug: str):
-        from shopbridge.catalogue.service import get_by_slug
-        from shopbridge.channels.products import product_info
-
-        product = get_by_slug(self.session, slug)
-        if product is None or product.status != ProductStatus.active:
-            return None
-        return product_info(product, app=self.app)
-
-    def buy_link(self, product_id: int) -> str:
-        from shopbridge.posts import linking
-
-        product = self.session.get(Product, product_id)
-        return linking.tracked_link(self.session, post=None, channel=self.channel, product=product)
-
-    def reply(self, event: InboundEvent, text: str, product_id: int | None = None):
-        """Answer ``event`` through the channel's plugin, with a product card and tracked link if given."""
-        from shopbridge.channels.products import product_info
-
-        product = self.session.get(Product, product_id) if product_id else None
-        link = self.buy_link(product_id) if product else None
-        ctx = channels.context_for(self.session, self.channel, app=self.app, label="reply")
-        return plugins.call("shopbridge_reply", app=self.app, channel=ctx, event=event,
-                            reply=Reply(text=text, link_url=link,
-                                        product=product_info(product, app=self.app) if product else None))
 
 
 def _reply_link(session: Session, row: ChannelEvent, rule: KeywordRule, channel: Channel) -> tuple[Any, str]:
@@ -139,12 +144,15 @@ def process_event(app: Flask, event_id: int) -> str:
     from shopbridge.channels.products import product_info
 
     with session_scope(app) as session:
+        # Claimed with one conditional UPDATE: the webhook request (urgent events) and the queued job may both
+        # get here, and exactly one of them processes the event.
+        table = ChannelEvent.__table__
+        claimed = session.execute(sa.update(table).where(table.c.id == event_id, table.c.processed_at.is_(None))
+                                  .values(processed_at=utcnow())).rowcount
         row = session.get(ChannelEvent, event_id)
-        if row is None or row.processed_at is not None:
+        if row is None or claimed != 1:
             return "skipped"
         channel = session.get(Channel, row.channel_id)
-        row.processed_at = utcnow()
-        session.add(row)
         rules = [r for r in session.exec(select(KeywordRule).where(KeywordRule.enabled == True))  # noqa: E712
                  if r.channel_id in (None, channel.id)]
         rule = next((r for r in rules if row.kind in LISTENED and matches(r.keyword, row.text)), None)
@@ -177,16 +185,26 @@ def process_event(app: Flask, event_id: int) -> str:
                 reply = Reply(text=text, link_url=link, product=product_info(product, app=app) if product else None)
                 try:
                     result = plugins.call("shopbridge_reply", app=app, raise_crash=True, channel=ctx,
-                                          event=as_event(row), reply=reply)
+                                          event=as_event(row, session), reply=reply)
                     claim.status = "sent" if result is not None else "failed"
                     claim.detail = "" if result is not None else "This channel type cannot reply."
                     outcome = "replied" if result is not None else outcome
                 except (PlatformError, plugins.PluginCrashed) as exc:
                     claim.status, claim.detail = "failed", getattr(exc, "message", str(exc))[:1000]
             session.add(claim)
-        plugins.call("shopbridge_inbound_event", app=app, channel=ctx, event=as_event(row),
+        plugins.call("shopbridge_inbound_event", app=app, channel=ctx, event=as_event(row, session),
                      shop=Shop(app, session, channel))
     return outcome
+
+
+def process_now(app: Flask, event_ids: list[int]) -> None:
+    """Process urgent events right away (in the webhook request), never failing the request: an error is
+    logged and recorded like any plugin error, and the platform still gets its 200."""
+    for event_id in event_ids:
+        try:
+            process_event(app, event_id)
+        except Exception:  # noqa: BLE001 - the webhook must answer whatever a plugin did
+            log.exception("processing urgent inbound event %s failed", event_id)
 
 
 def keyword_counts(session: Session, days: int = 14) -> dict[str, dict[str, int]]:
@@ -259,7 +277,7 @@ def reply_by_hand(session: Session, row: ChannelEvent, text: str, *, product_id:
     channel = session.get(Channel, row.channel_id)
     shop = Shop(app, session, channel)
     try:
-        result = shop.reply(as_event(row), text, product_id)
+        result = shop.reply(as_event(row, session), text, product_id)
     except (PlatformError, plugins.PluginCrashed) as exc:
         raise channels.ChannelError({"text": getattr(exc, "message", str(exc))}) from exc
     if result is None:

@@ -80,7 +80,9 @@ class ChannelEvent(SQLModel, table=True):
     """A normalised inbound event (comment, message, mention …); unique per channel and platform id."""
 
     __tablename__ = "channel_event"
-    __table_args__ = (sa.UniqueConstraint("channel_id", "external_id"),)
+    __table_args__ = (sa.UniqueConstraint("channel_id", "external_id"),
+                      # "when did this customer last write?" (WhatsApp's and Messenger's 24-hour windows)
+                      sa.Index("ix_channel_event_channel_author", "channel_id", "author_id", "occurred_at"))
 
     id: int | None = Field(default=None, primary_key=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
@@ -94,6 +96,9 @@ class ChannelEvent(SQLModel, table=True):
     thread_id: str | None = Field(default=None, max_length=200)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    # A cart sent from a platform catalogue (kind "order"): [[catalogue item id, quantity], ...]
+    order_lines: list[Any] = Field(default_factory=list,
+                                   sa_column=sa.Column(sa.JSON, nullable=False, server_default="[]"))
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -232,6 +232,9 @@ class InboundEvent:
     occurred_at: datetime | None = None
     order_lines: tuple[tuple[str, int], ...] = ()  # (catalogue item id, quantity) for kind=order
     payload: dict[str, Any] = field(default_factory=dict)  # the platform's event, for plugin-specific handling
+    # The platform waits for an answer within seconds (Telegram's pre_checkout_query: 10): the shop processes
+    # the event in the webhook request itself, whatever the job queue's backlog, instead of only queueing it.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

@@ -300,7 +300,9 @@ def channel_webhook(channel_key: str):
         return Response("could not process", status=500, content_type="text/plain")
     if events is None:
         return Response("no plugin for this channel type", status=404, content_type="text/plain")
-    stored = inbound.store_events(session, channel, list(events), app)
+    urgent: list[int] = []
+    stored = inbound.store_events(session, channel, list(events), app, urgent=urgent)
     session.commit()
+    inbound.process_now(app, urgent)  # e.g. Telegram's pre-checkout question: answered before we return
     return Response(json.dumps({"received": len(events), "new": len(stored)}), status=200,
                     content_type="application/json")

@@ -47,7 +47,7 @@ from shopbridge.payments import PaymentOutcome, PaymentState
 #: a little clock skew.
 CHECKOUT_LIFETIME = timedelta(minutes=30) + timedelta(seconds=90)
 
-__all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "record_refund", "refund",
+__all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "reopen", "record_refund", "refund",
            "fulfil", "cancel", "conversions_by_link", "remember_event"]
 
 
@@ -325,6 +325,32 @@ def cancel(session: Session, order_id: int, *, reason: str, source: str) -> Orde
     return order
 
 
+def reopen(session: Session, order_id: int, *, source: str) -> Order | None:
+    """A shopper comes back to pay an order whose reservation lapsed unpaid (a chat order's *Pay now* link opened
+    an hour later): reserve its stock again and make it pending once more, with a fresh checkout lifetime.
+
+    Returns the pending order, or ``None`` — nothing changed — if the stock is no longer there or the order was
+    settled some other way. Only the caller knows whether reopening fits (a web shopper who went back from the
+    payment page has the items in the cart instead).
+    """
+    order = lock(session, order_id)
+    if order.status == OrderStatus.pending:
+        return order
+    if order.status != OrderStatus.cancelled or order.paid_at is not None or \
+            order.stock_state != StockState.released:
+        return None
+    if not _retake_all(session, order):
+        return None
+    order.status, order.stock_state = OrderStatus.pending, StockState.reserved
+    # The old provider checkout expired with the reservation: the pay page opens a new one.
+    order.provider_reference, order.checkout_url = None, None
+    order.expires_at = utcnow() + CHECKOUT_LIFETIME
+    order.updated_at = utcnow()
+    session.add(order)
+    add_event(session, order, "reopened", "The shopper came back to pay; stock reserved again.", source=source)
+    return order
+
+
 def record_refund(session: Session, order_id: int, *, refunded_total_minor: int | None = None,
                   refunds: Iterable[tuple[str, int]] = (), source: str) -> Order:
     """Apply refunds the provider reports; ``refunded_total_minor`` is its running total (Stripe's
@@ -411,13 +437,18 @@ def refund(session: Session, order_id: int, amount_minor: int, *, user: Any, rea
     ``request_key`` identifies the submitted form: a repeat of the same request (a double click) is a no-op,
     and it is the provider's idempotency key, so even a retry after a lost answer refunds once.
     """
-    from shopbridge.payments import get_provider
+    from shopbridge.payments import available_providers, get_provider
 
     order = lock(session, order_id)
     if request_key and session.exec(select(Refund.id).where(Refund.request_key == request_key)).first():
         return order
     if order.paid_at is None or not order.payment_reference:
         raise CheckoutError("This order has no payment to refund.", "amount")
+    if order.provider not in available_providers(app):
+        # Paid inside a chat (Telegram payments), through the provider connected there, not through the shop.
+        raise CheckoutError(f"This order was paid through {order.provider}, not one of the shop's payment "
+                            "providers: refund it in that payment provider's dashboard (the order's timeline "
+                            "has the charge id).", "amount")
     if amount_minor <= 0:
         raise CheckoutError("Enter an amount above zero.", "amount")
     if amount_minor > order.refundable_minor:

@@ -41,6 +41,8 @@ from shopbridge.payments import CheckoutLine, CheckoutRequest, PaymentError, Pay
 from shopbridge.web import external_url
 
 CART_KEY = "cart"
+#: Orders made in a chat (``shopbridge.channels.shop``): their pay link may be opened long after the order.
+CHAT_NONCE_PREFIX = "chat:"
 
 
 def checkout_rate_limit() -> str:
@@ -315,6 +317,15 @@ def pay(token: str):
     """Resume payment for a pending order (a repeated form, a shopper back from the provider's page)."""
     session = db.session()
     order = _order_or_404(session, token)
+    if order.status == OrderStatus.cancelled and order.checkout_nonce.startswith(CHAT_NONCE_PREFIX):
+        # A chat's "Pay now" link opened after the reservation lapsed: take the stock again if it is there.
+        reopened = service.reopen(session, order.id, source="shopper")
+        if reopened is None:
+            session.rollback()
+            flash(_("Sorry, this order can no longer be paid: an item sold out meanwhile."))
+            return redirect(url_for("checkout.order_page", token=token), 303)
+        session.commit()
+        order = reopened
     if order.status != OrderStatus.pending:
         return redirect(url_for("checkout.order_page", token=token), 303)
     if order.checkout_url:

@@ -108,6 +108,10 @@ def shopbridge_test_connection(channel: ChannelContext):
 
 def set_webhook(api: TelegramAPI, url: str, secret: str) -> None:
     """Point the bot's updates at ``url``; Telegram will send ``secret`` in a header with every update."""
+    if not url.startswith("https://"):
+        # Telegram only delivers to HTTPS addresses (setWebhook: "HTTPS URL to send updates to").
+        raise PlatformError(f"Telegram only sends updates to an https:// address, and the shop's webhook is {url}. "
+                            "Set BASE_URL to the shop's public https:// address, then test the connection again.")
     api.call("setWebhook", {"url": url, "secret_token": secret, "allowed_updates": ALLOWED_UPDATES,
                             "max_connections": 40})
 
@@ -248,7 +252,8 @@ def updates_to_events(update: dict[str, Any]):
         yield InboundEvent(kind=EventKind.postback, external_id=f"update:{update_id}",
                            author_id=str(sender.get("id", "")), author_name=_name(sender),
                            thread_id=str(sender.get("id", "")), text=query.get("invoice_payload", ""),
-                           payload={"type": "pre_checkout_query", "update": update})
+                           payload={"type": "pre_checkout_query", "update": update},
+                           urgent=True)  # Telegram gives up on the payment after 10 seconds without an answer
 
 
 def _name(user: dict[str, Any]) -> str:

@@ -117,18 +117,23 @@ def shopbridge_parse_webhook(channel: ChannelContext, request: InboundRequest):
 
 
 def last_inbound_at(event: InboundEvent) -> datetime | None:
-    """When the customer last wrote: the event's time, or a later one the core passes along.
+    """When the customer last wrote to the shop: what the 24-hour customer-service window is decided on.
 
-    The core may add ``payload["customer_last_inbound_at"]`` (an aware datetime or ISO 8601 string) when it
-    answers an older message after the customer has written again.
+    shopbridge's core passes ``payload["customer_last_inbound_at"]`` (ISO 8601), taken from the messages it
+    stored for this customer: that is authoritative — it covers a reply to an older message after the customer
+    wrote again, and a payload's own timestamp cannot stretch the window. Without it (the plugin driven by
+    something else than the core) the event's own time is the best there is.
     """
-    times = [event.occurred_at]
-    later = event.payload.get("customer_last_inbound_at")
-    if isinstance(later, str):
-        later = datetime.fromisoformat(later)
-    times.append(later)
-    known = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in times if isinstance(t, datetime)]
-    return max(known) if known else None
+    stored = event.payload.get("customer_last_inbound_at")
+    if isinstance(stored, str):
+        try:
+            stored = datetime.fromisoformat(stored)
+        except ValueError:
+            stored = None
+    known = stored if isinstance(stored, datetime) else event.occurred_at
+    if known is None:
+        return None
+    return known if known.tzinfo else known.replace(tzinfo=UTC)
 
 
 @hookimpl
@@ -184,7 +189,7 @@ def _customer(event: InboundEvent) -> Customer:
 def _answer_order(channel: ChannelContext, event: InboundEvent, shop: ShopServices) -> None:
     api = WhatsAppAPI(channel)
     to = event.thread_id or event.author_id
-    anchor = event.occurred_at or datetime.now(UTC)
+    anchor = last_inbound_at(event)
     try:
         order = shop.create_pending_order(list(event.order_lines), channel_id=channel.id, customer=_customer(event))
     except ValueError as exc:
@@ -209,7 +214,7 @@ def _answer_product_reference(channel: ChannelContext, event: InboundEvent, shop
         return  # ordinary words: left to the inbox and keyword rules
     api = WhatsAppAPI(channel)
     to = event.thread_id or event.author_id
-    anchor = event.occurred_at or datetime.now(UTC)
+    anchor = last_inbound_at(event)
     catalogue = channel.setting("catalogue_id")
     options = [o for o in shop.product_options(product.id) if o.available] if catalogue else []
     if catalogue and len(options) == 1:
