@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from shopbridge import db
 from shopbridge.access import PAYMENTS_MANAGE, actor, requires
+from shopbridge.catalogue.forms import SelectChoice
 from shopbridge.checkout import discounts
 from shopbridge.checkout.models import DiscountCode, DiscountKind, Order
 from shopbridge.money import Money, MoneyError
@@ -25,8 +26,10 @@ bp = Blueprint("discounts", __name__, url_prefix="/admin/discounts")
 
 class DiscountForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
-    kind = RadioField(_l("Discount"), choices=[(DiscountKind.percent.value, _l("A percentage of the subtotal")),
-                                                (DiscountKind.fixed.value, _l("A fixed amount off the subtotal"))],
+    kind = RadioField(_l("Discount"), choices=[SelectChoice(DiscountKind.percent.value,
+                                                            _l("A percentage of the subtotal")),
+                                               SelectChoice(DiscountKind.fixed.value,
+                                                            _l("A fixed amount off the subtotal"))],
                       default=DiscountKind.percent.value)
     percent = IntegerField(_l("Percentage"), validators=[Optional(), NumberRange(min=1, max=100)])
     amount = StringField(_l("Amount (e.g. 5.00)"), validators=[Optional(), Length(max=20)])
