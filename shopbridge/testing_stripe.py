@@ -35,8 +35,9 @@ from typing import Any
 import pytest
 import stripe
 import typing_extensions
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 API_KEY = "sk_test_fake_shopbridge"
 WEBHOOK_SECRET = "whsec_fake_shopbridge"
@@ -222,17 +223,15 @@ class FakeStripe:
         self._lock = threading.Lock()
         self.deliver: Callable[[bytes, dict[str, str]], Any] | None = None
         self.fail_next: StripeApiError | None = None
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._http = LoopbackServer(self._wsgi)
+        self.url = self._http.url
 
     def start(self) -> FakeStripe:
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
+        self._http.stop()
 
     # HTTP plumbing
     def _wsgi(self, environ, start_response):

@@ -13,12 +13,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 URL_BUTTON = {  # UrlButton: type web_url, url, title 1-20
     "type": "object", "additionalProperties": False, "required": ["type", "url", "title"],
@@ -90,28 +90,21 @@ def graph_error(code: int, message: str, status: int = 400, subcode: int | None 
     return status, {"error": error}
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 class FakeSendAPI:
     def __init__(self, *, token: str, page_id: str, version: str = "v23.0"):
         self.token, self.page_id, self.version = token, page_id, version
         self.sent: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self._ids = itertools.count(1)
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._http = LoopbackServer(self._wsgi)
+        self.base_url = self._http.url
 
     def __enter__(self) -> FakeSendAPI:
-        self._thread.start()
+        self._http.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()
 
     def take_violations(self) -> list[str]:
         taken, self.violations = self.violations, []

@@ -25,8 +25,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 # --- parameter rules per node and edge ------------------------------------------------------------------------
 # Types as the codegen specs name them. "map" parameters arrive JSON-encoded; Meta's own examples send a JSON
@@ -167,7 +168,7 @@ class FakeGraph:
         self._containers: dict[str, dict[str, Any]] = {}
         self._batches: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._server = None
+        self._http = LoopbackServer(self._wsgi)
 
     # -- test controls --
 
@@ -193,18 +194,15 @@ class FakeGraph:
     # -- lifecycle --
 
     def start(self) -> FakeGraph:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._http.stop()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._http.url
 
     # -- request handling --
 

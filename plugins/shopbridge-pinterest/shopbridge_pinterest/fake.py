@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 # --- the rules, as data ---------------------------------------------------------------------------------------
 # A tiny JSON-schema subset: type, required, properties, additional (False = unknown keys rejected), maxLength,
@@ -260,7 +261,7 @@ class FakePinterest:
         self._rejections: dict[str, tuple[str, str, int]] = {}
         self._batches: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._server = None
+        self._http = LoopbackServer(self._wsgi)
 
     # -- test controls --
 
@@ -286,19 +287,15 @@ class FakePinterest:
     # -- lifecycle --
 
     def start(self) -> FakePinterest:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._http.stop()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v5"
+        return self._http.url + "/v5"
 
     # -- request handling --
 

@@ -21,8 +21,9 @@ from html.parser import HTMLParser
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 CHAT_ID = {"type": ["integer", "string"]}  # "Integer or String" (a username like @channel)
 PARSE_MODE = {"enum": ["HTML", "MarkdownV2", "Markdown"]}  # "Formatting options"
@@ -196,11 +197,6 @@ def semantic_problems(method: str, params: dict[str, Any]) -> list[str]:
     return problems
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):  # request lines would print the bot token in the test log
-        pass
-
-
 class FakeBotAPI:
     """The fake server: ``base_url`` goes in the channel's ``api_base_url`` setting."""
 
@@ -212,19 +208,15 @@ class FakeBotAPI:
         self.webhook: dict[str, Any] = {}
         self._next_id = 100
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._http = LoopbackServer(self._wsgi)
+        self.base_url = self._http.url
 
     def __enter__(self) -> FakeBotAPI:
-        self._thread.start()
+        self._http.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()
 
     def called(self, method: str) -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]

@@ -25,8 +25,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from shopbridge.testing_http import LoopbackServer
 
 MEDIA = {"type": "object", "additionalProperties": False, "minProperties": 1,
          "properties": {"id": {"type": "string"}, "link": {"type": "string", "pattern": "^https?://"},
@@ -135,11 +136,6 @@ def graph_error(code: int, message: str, details: str = "", status: int = 400) -
                               "fbtrace_id": "AbCdEfGhIjK"}}
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 class FakeCloudAPI:
     def __init__(self, *, token: str, phone_number_id: str, version: str = "v23.0", cart_enabled: bool = True):
         self.token, self.phone_number_id, self.version = token, phone_number_id, version
@@ -150,17 +146,15 @@ class FakeCloudAPI:
         self.now = lambda: datetime.now(UTC)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._http = LoopbackServer(self._wsgi)
+        self.base_url = self._http.url
 
     def __enter__(self) -> FakeCloudAPI:
-        self._thread.start()
+        self._http.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._http.stop()
 
     def customer_wrote(self, wa_id: str, at: datetime) -> None:
         """The platform saw an inbound message from ``wa_id`` (it opens the customer-service window)."""
