@@ -163,6 +163,7 @@ def _nav_categories() -> tuple[NavCategory, ...]:
     try:
         return recent.remembered(current_app._get_current_object(), "nav_categories", load)
     except SQLAlchemyError:
+        db.session().rollback()  # else the page's next query fails on the broken transaction (a 500, not a 503)
         return ()
 
 
