@@ -82,7 +82,7 @@ def test_only_the_owner_manages_codes(app, users):
         assert client.get("/admin/discounts/").status_code == 403
 
 
-def test_a_shopper_applies_a_code_and_the_order_keeps_it(app, client, db_session, shirt):
+def test_a_shopper_applies_a_code_and_the_order_keeps_it(app, client, db_session, shirt, auth):
     with app.app_context():
         discounts.create_code(db_session, code="FIVE", kind="fixed", amount_minor=500, currency="EUR")
         db_session.commit()
@@ -107,6 +107,10 @@ def test_a_shopper_applies_a_code_and_the_order_keeps_it(app, client, db_session
         assert order.status == OrderStatus.paid and not order.needs_review
         assert (order.subtotal_minor, order.discount_minor, order.total_minor) == (9800, 500, 9800)
         assert order.discount_code == "FIVE" and "discount" in [e.kind for e in order.events]
+    auth.login("staff")  # the bookkeeper's export shows what was given away
+    export = client.get("/admin/orders/export.csv").get_data(as_text=True).splitlines()
+    row = dict(zip(export[0].split(","), export[1].split(","), strict=True))
+    assert (row["subtotal"], row["discount_code"], row["discount"], row["total"]) == ("98.00", "FIVE", "5.00", "98.00")
 
 
 def test_unknown_expired_disabled_and_foreign_codes_say_why_and_the_cart_still_works(app, client, db_session,

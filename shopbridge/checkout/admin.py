@@ -107,14 +107,16 @@ def export():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["number", "created_at", "paid_at", "status", "email", "name", "country", "currency",
-                         "subtotal", "shipping", "total", "paid", "refunded", "items", "link_code", "provider",
+                         "subtotal", "discount_code", "discount", "shipping", "total", "paid", "refunded", "items", "link_code", "provider",
                          "payment_reference", "tracking_number", "needs_review"])
         try:
             for order in session.exec(query):
                 writer.writerow([
                     order.number, order.created_at.isoformat(), order.paid_at.isoformat() if order.paid_at else "",
                     order.status, order.email or "", order.customer_name, order.shipping_country, order.currency,
-                    Money(order.subtotal_minor, order.currency).plain(), Money(order.shipping_minor, order.currency).plain(),
+                    Money(order.subtotal_minor, order.currency).plain(), order.discount_code or "",
+                    Money(order.discount_minor, order.currency).plain() if order.discount_minor else "",
+                    Money(order.shipping_minor, order.currency).plain(),
                     Money(order.total_minor, order.currency).plain(),
                     Money(order.paid_minor, order.currency).plain() if order.paid_minor is not None else "",
                     Money(order.refunded_minor, order.currency).plain(),
