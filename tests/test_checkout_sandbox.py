@@ -165,3 +165,24 @@ def test_buying_again_from_the_same_page_after_cancelling_starts_a_new_order(app
     again = client.post("/checkout/buy", data=data)  # the back button kept the old form
     assert "/sandbox/pay/" in again.headers["Location"] and again.headers["Location"] != pay_url
     assert [o.status for o in _orders(app)] == [OrderStatus.cancelled, OrderStatus.pending]
+
+
+def test_a_very_expensive_order_is_kept_to_the_cent(app, client, product_factory):
+    # 20 × €999,999,999.99 is 1,999,999,999,980 cents: far beyond a 32-bit column (a 500 on PostgreSQL once).
+    yacht = product_factory(title="Yacht", slug="yacht", variants=[
+        {"sku": "YACHT", "price_minor": 99_999_999_999, "currency": "EUR", "stock": 20}])
+    response = _buy(client, yacht, quantity=20)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    done = client.post(response.headers["Location"], data={
+        "csrf_token": csrf_token_from(page.get_data(as_text=True)), "action": "pay", "email": "owner@example.com"})
+    assert done.status_code in (302, 303)
+    (order,) = _orders(app)
+    assert order.status == OrderStatus.paid
+    assert order.subtotal_minor == 20 * 99_999_999_999 and order.total_minor == order.subtotal_minor + 500
+    assert order.paid_minor == order.total_minor
+    from shopbridge.checkout.models import OrderLine
+
+    with Session(engine(app)) as s:
+        (line,) = s.exec(select(OrderLine)).all()
+    assert (line.unit_price_minor, line.quantity, line.total_minor) == (99_999_999_999, 20, order.subtotal_minor)

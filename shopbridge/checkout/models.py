@@ -60,15 +60,16 @@ class Order(SQLModel, table=True):
     # Bumped on every locked transition; the UPDATE that bumps it is the portable row lock (see service.lock).
     version: int = 0
     currency: str = Field(max_length=3)
-    subtotal_minor: int = 0
-    shipping_minor: int = 0
+    # Money columns are 64-bit: a line of 20 items at the catalogue's highest price overflows 32 bits.
+    subtotal_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    shipping_minor: int = Field(default=0, sa_type=sa.BigInteger)
     # A discount code the shopper used (as stored: upper case) and what it took off the subtotal.
     discount_code: str | None = Field(default=None, max_length=40, index=True)
-    discount_minor: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
-    total_minor: int = 0
+    discount_minor: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+    total_minor: int = Field(default=0, sa_type=sa.BigInteger)
     # What the provider says it collected (after discounts) and what has been refunded so far.
-    paid_minor: int | None = None
-    refunded_minor: int = 0
+    paid_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    refunded_minor: int = Field(default=0, sa_type=sa.BigInteger)
     shipping_country: str = Field(default="", max_length=2)
     email: str | None = Field(default=None, max_length=254, index=True)
     customer_name: str = Field(default="", max_length=200)
@@ -145,9 +146,9 @@ class OrderLine(SQLModel, table=True):
     variant_id: int | None = Field(default=None, foreign_key="variant.id", index=True)
     sku: str = Field(max_length=64)
     title: str = Field(max_length=300)
-    unit_price_minor: int
+    unit_price_minor: int = Field(sa_type=sa.BigInteger)
     quantity: int
-    total_minor: int
+    total_minor: int = Field(sa_type=sa.BigInteger)
 
     order: "Order" = Relationship(back_populates="lines")
 
@@ -194,7 +195,7 @@ class DiscountCode(SQLModel, table=True):
     code: str = Field(max_length=40, unique=True, index=True)
     kind: DiscountKind = Field(sa_column=sa.Column(sa.String(8), nullable=False))
     percent: int | None = None  # 1..100 for ``percent``
-    amount_minor: int | None = None  # for ``fixed``, in ``currency``
+    amount_minor: int | None = Field(default=None, sa_type=sa.BigInteger)  # for ``fixed``, in ``currency``
     currency: str | None = Field(default=None, max_length=3)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     enabled: bool = True
@@ -229,7 +230,7 @@ class Refund(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="shop_order.id", index=True)
-    amount_minor: int
+    amount_minor: int = Field(sa_type=sa.BigInteger)
     reference: str | None = Field(default=None, max_length=255, unique=True)
     status: str = Field(default="succeeded", max_length=20)
     reason: str = Field(default="", max_length=300)
