@@ -50,6 +50,16 @@ def header(secret_key: str, code: str, *, secure: bool, at: int | None = None) -
                        secure=secure, httponly=True, samesite="Lax")
 
 
+def header_for_visit(app, code: str, user_agent: str | None) -> str | None:
+    """The ``Set-Cookie`` value a redirect sends for a visit of ``code``, or ``None`` for a bot or link preview:
+    they never carry attribution into checkout. Used by the Flask view and the WSGI fast path alike."""
+    from shopbridge.links.useragents import classify
+
+    if classify(user_agent).is_bot:
+        return None
+    return header(app.config["SECRET_KEY"], code, secure=app.config["SESSION_COOKIE_SECURE"])
+
+
 def link_code(secret_key: str, cookie: str | None, now: float | None = None) -> str | None:
     """The buy-link code in ``cookie`` if its signature holds and it is recent enough to earn the sale."""
     if not cookie or len(cookie) > _MAX_CODE + 64:

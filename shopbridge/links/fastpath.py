@@ -13,8 +13,8 @@ does, with the same building blocks:
 - the attribution cookie comes from the same :func:`shopbridge.links.attribution.header`;
 - the security headers are those of :mod:`shopbridge.web`; a test compares both paths header by header.
 
-Anything else — unknown, disabled or expired codes, archived products, a database error — falls through to the Flask views untouched, which answer as before.
-Set ``LINK_FAST_PATH = false`` to switch the fast path off.
+Anything else — unknown, disabled or expired codes, archived products, a database error — falls through to
+the Flask views untouched, which answer as before. Set ``LINK_FAST_PATH = false`` to switch the fast path off.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from werkzeug.wrappers import Response
 
 from shopbridge.links import attribution, service, views
 from shopbridge.links.models import HitKind
-from shopbridge.links.useragents import classify
 
 log = logging.getLogger(__name__)
 _PATH = re.compile(rf"^/([bq])/([{service.CODE_ALPHABET}]{{{service.CODE_LENGTH}}})$")
@@ -98,9 +97,9 @@ class FastRedirect:
         location, body = self._location(environ, link, kind)
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
                    ("Location", location), ("Cache-Control", "no-store")]
-        if not classify(user_agent).is_bot:
-            headers.append(("Set-Cookie", attribution.header(app.config["SECRET_KEY"], link.code,
-                                                             secure=app.config["SESSION_COOKIE_SECURE"])))
+        cookie = attribution.header_for_visit(app, link.code, user_agent)
+        if cookie is not None:
+            headers.append(("Set-Cookie", cookie))
         headers.extend(self._security_headers())
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", "max-age=31536000"))

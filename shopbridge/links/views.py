@@ -18,7 +18,6 @@ from shopbridge import db, recent
 from shopbridge.access import public
 from shopbridge.links import attribution, public_bp, qr, service, spool
 from shopbridge.links.models import BuyLink, Destination, HitKind
-from shopbridge.links.useragents import classify
 from shopbridge.web import external_url
 
 log = logging.getLogger(__name__)
@@ -81,18 +80,18 @@ class ResolvedCache:
             return found[0]
         return None
 
-    def get(self, conn, code: str) -> service.Resolved | None:
-        if self.ttl <= 0:
-            return service.resolve(conn, code)
+    def lookup(self, engine, code: str) -> service.Resolved | None:
+        """The link for ``code``: from the cache while fresh, else read through a connection opened only then
+        (a burst of scans or QR image requests takes no pooled connection at all)."""
         found = self.fresh(code)
         if found is not None:
             return found
-        now = time.monotonic()
-        link = service.resolve(conn, code)
-        if link is not None:
+        with engine.connect() as conn:
+            link = service.resolve(conn, code)
+        if link is not None and self.ttl > 0:
             if len(self._items) >= self.size:
                 self._items.clear()
-            self._items[code] = (link, now + self.ttl)
+            self._items[code] = (link, time.monotonic() + self.ttl)
         return link
 
 
@@ -121,16 +120,13 @@ def track(app, code: str, kind: str, *, user_agent: str | None, referrer: str | 
     the database is down and this process has never seen the code.
     """
     cache = resolved_cache(app)
-    link = cache.fresh(code)
-    if link is None:
-        try:
-            with db.engine(app).connect() as conn:
-                link = cache.get(conn, code)
-        except sa.exc.SQLAlchemyError:
-            link = cache.peek(code)
-            if link is None:
-                raise
-            log.exception("could not read buy link %s; using what this process last knew", code)
+    try:
+        link = cache.lookup(db.engine(app), code)
+    except sa.exc.SQLAlchemyError:
+        link = cache.peek(code)
+        if link is None:
+            raise
+        log.exception("could not read buy link %s; using what this process last knew", code)
     live = link is not None and link.product_available and link.is_live()
     if link is not None and record:
         values = service.hit_values(link_id=link.link_id, kind=kind, user_agent=user_agent, referrer=referrer,
@@ -167,10 +163,9 @@ def _follow(code: str, kind: str):
         return _gone(link)
     response = redirect(destination_url(link, kind), 302)
     response.headers["Cache-Control"] = "no-store"  # every visit must reach us to be counted
-    if not classify(user_agent).is_bot:
-        # Checkout reads this to attribute the order (Order.link_code). Bots never carry attribution.
-        response.headers.add("Set-Cookie", attribution.header(current_app.config["SECRET_KEY"], link.code,
-                                                              secure=current_app.config["SESSION_COOKIE_SECURE"]))
+    cookie = attribution.header_for_visit(current_app, link.code, user_agent)
+    if cookie is not None:  # checkout reads it to attribute the order (Order.link_code)
+        response.headers.add("Set-Cookie", cookie)
     return response
 
 
@@ -225,8 +220,7 @@ def qr_image(code: str, fmt: str):
         options = qr.parse_options(request.args, fmt)
     except qr.QrOptionError as exc:
         abort(400, description=str(exc))
-    with db.engine().connect() as conn:
-        link = resolved_cache().get(conn, code)
+    link = resolved_cache().lookup(db.engine(), code)
     if link is None:
         abort(404, description="This link does not exist.")
     version = link.version
