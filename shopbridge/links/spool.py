@@ -60,8 +60,6 @@ class HitSpool:
         self._lock = threading.Lock()
         self._pid = 0
         self._fd: int | None = None
-        self._name = ""
-        self._written = 0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
@@ -76,11 +74,10 @@ class HitSpool:
             if self._fd is None:
                 self._open()
             os.write(self._fd, line)
-            self._written += 1
 
     def _after_fork(self) -> None:
         # A forked child must never write into its parent's file, nor think it runs the parent's thread.
-        self._pid, self._fd, self._thread, self._written = os.getpid(), None, None, 0
+        self._pid, self._fd, self._thread = os.getpid(), None, None
         self._stop = threading.Event()
 
     def _open(self) -> None:
@@ -90,15 +87,16 @@ class HitSpool:
         fd = os.open(temporary, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.rename(temporary, self.directory / f"{stem}{SUFFIX}")
-        self._fd, self._name, self._written = fd, f"{stem}{SUFFIX}", 0
+        self._fd = fd
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="hit-spool", daemon=True)
             self._thread.start()
 
     def _rotate(self) -> None:
-        """Close this process's file (releasing its lock) so that it can be ingested."""
+        """Close this process's file (releasing its lock) so that it can be ingested. A file is only ever open
+        with a hit in it: it is made by the first :meth:`append` after a rotation."""
         with self._lock:
-            if self._fd is not None and self._pid == os.getpid() and self._written:
+            if self._fd is not None and self._pid == os.getpid():
                 os.close(self._fd)
                 self._fd = None
 
@@ -157,10 +155,7 @@ class HitSpool:
         """Stop the background thread and leave what is spooled on disk (for the next process to ingest)."""
         self._stop.set()
         atexit.unregister(self.close)
-        with self._lock:
-            if self._fd is not None and self._pid == os.getpid():
-                os.close(self._fd)
-                self._fd = None
+        self._rotate()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=10)
 
