@@ -100,6 +100,12 @@ class Variant(SQLModel, table=True):
     def label(self) -> str:
         return " / ".join(str(v) for v in self.options.values()) or "Default"
 
+    @property
+    def title(self) -> str:
+        """What a shopper reads on an order line: "Linen shirt (Red / M)", or just the product's title."""
+        label = self.label
+        return self.product.title if label == "Default" else f"{self.product.title} ({label})"
+
 
 class Image(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)

@@ -250,17 +250,15 @@ class Shop:
         return self._pending(order, notes)
 
     def _pending(self, order: Any, notes: Sequence[str]) -> PendingOrder:
-        currency = order.currency
         return PendingOrder(
             reference=order.token,
             number=order.number,
             checkout_url=channels.absolute_url("checkout.pay", self.app, token=order.token),
-            currency=currency,
-            lines=tuple(PendingLine(title=x.title, quantity=x.quantity,
-                                    unit_price=Money(x.unit_price_minor, currency),
-                                    total=Money(x.total_minor, currency)) for x in order.lines),
-            shipping=Money(order.shipping_minor, currency),
-            total=Money(order.total_minor, currency),
+            currency=order.currency,
+            lines=tuple(PendingLine(title=x.title, quantity=x.quantity, unit_price=x.unit_price, total=x.total)
+                        for x in order.lines),
+            shipping=order.shipping,
+            total=order.total,
             notes=tuple(notes),
         )
 
@@ -289,7 +287,7 @@ class Shop:
         requests = []
         for variant_id, quantity in wanted.items():
             variant = self.session.get(Variant, variant_id)
-            title = _line_title(variant)
+            title = variant.title
             if variant.stock < 1:
                 notes.append(f"Sorry, {title} is sold out.")
                 continue
@@ -419,11 +417,6 @@ def _nonce(channel: Channel, customer: Any, requests: Sequence[Any]) -> str:
     basis = f"{channel.id}|{getattr(customer, 'platform', '')}:{who}|" + ",".join(
         f"{x.variant_id}x{x.quantity}" for x in sorted(requests, key=lambda x: x.variant_id))
     return f"chat:{hashlib.sha256(basis.encode()).hexdigest()[:40]}:{int(time.time() // SAME_ORDER_SECONDS)}"
-
-
-def _line_title(variant: Variant) -> str:
-    title = variant.product.title
-    return title if variant.label == "Default" else f"{title} ({variant.label})"
 
 
 def _email(value: Any) -> str | None:

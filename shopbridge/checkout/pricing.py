@@ -51,9 +51,7 @@ class QuotedLine:
 
     @property
     def title(self) -> str:
-        label = self.variant.label
-        title = self.variant.product.title
-        return title if label == "Default" else f"{title} ({label})"
+        return self.variant.title
 
 
 @dataclass(frozen=True)
