@@ -99,7 +99,7 @@ def test_only_sellable_lines_are_received_and_an_empty_arrival_changes_nothing(a
         assert session["cart"] == {str(mug.variants[0].id): 20}  # the checkout's per-line maximum
         assert arrivals.current(session) == arrival
         # Attribution lapses with the buy-link window.
-        assert arrivals.link_code(session, now=arrival.at + 31 * 86400) is None
+        assert arrivals.current(session, now=arrival.at + 31 * 86400) is None
 
     # A plugin that names no real channel type is told so, rather than making a link nobody can filter by.
     with pytest.raises(ValueError):

@@ -411,12 +411,14 @@ SAME_ORDER_SECONDS = 600
 
 def _nonce(channel: Channel, customer: Any, requests: Sequence[Any]) -> str:
     """The order's checkout nonce: who asks for what in which channel, per ten minutes; random without a shopper."""
+    from shopbridge.checkout.service import CHAT_NONCE_PREFIX as PREFIX
+
     who = str(getattr(customer, "id", "") or "")
     if not who:
-        return f"chat:{channel.id}:{secrets.token_urlsafe(18)}"
+        return f"{PREFIX}{channel.id}:{secrets.token_urlsafe(18)}"
     basis = f"{channel.id}|{getattr(customer, 'platform', '')}:{who}|" + ",".join(
         f"{x.variant_id}x{x.quantity}" for x in sorted(requests, key=lambda x: x.variant_id))
-    return f"chat:{hashlib.sha256(basis.encode()).hexdigest()[:40]}:{int(time.time() // SAME_ORDER_SECONDS)}"
+    return f"{PREFIX}{hashlib.sha256(basis.encode()).hexdigest()[:40]}:{int(time.time() // SAME_ORDER_SECONDS)}"
 
 
 def _email(value: Any) -> str | None:

@@ -126,12 +126,6 @@ def current(store: MutableMapping[str, Any], now: float | None = None) -> Arriva
                    coupon=coupon[:MAX_COUPON] if isinstance(coupon, str) and coupon else None, at=int(at))
 
 
-def link_code(store: MutableMapping[str, Any], now: float | None = None) -> str | None:
-    """The buy-link code a cart checkout attributes its order to (``None``: no channel cart)."""
-    arrival = current(store, now)
-    return arrival.link_code if arrival else None
-
-
 def record(session: Session, order: Any, arrival: Arrival) -> None:
     """Note on ``order``'s timeline which channel built its cart, and whether the coupon it sent was applied.
 

@@ -47,6 +47,10 @@ from shopbridge.payments import PaymentOutcome, PaymentState
 #: a little clock skew.
 CHECKOUT_LIFETIME = timedelta(minutes=30) + timedelta(seconds=90)
 
+#: The checkout nonce of every order made in a chat (``shopbridge.channels.shop``) starts with this: its pay link
+#: may be opened long after the order, and the pay page then reopens it (:func:`reopen`).
+CHAT_NONCE_PREFIX = "chat:"
+
 __all__ = ["CheckoutError", "create_order", "lock", "apply_payment_state", "reopen", "record_refund", "refund",
            "fulfil", "cancel", "conversions_by_link", "remember_event"]
 
@@ -95,7 +99,7 @@ def create_order(session: Session, quote: Quote, *, nonce: str, provider: str, e
               source="checkout", data={"total_minor": order.total_minor, "link_code": link_code})
     if quote.discount_code:
         add_event(session, order, "discount", f"Discount code {quote.discount_code} ({quote.discount_label}): "
-                  f"{Money(quote.discount_minor, quote.currency)} off the subtotal.", source="checkout",
+                  f"{quote.discount} off the subtotal.", source="checkout",
                   data={"code": quote.discount_code, "discount_minor": quote.discount_minor})
     return order
 

@@ -40,9 +40,7 @@ from shopbridge.money import Money
 from shopbridge.payments import CheckoutLine, CheckoutRequest, PaymentError, PaymentOutcome, get_provider
 from shopbridge.web import external_url
 
-CART_KEY = "cart"
-#: Orders made in a chat (``shopbridge.channels.shop``): their pay link may be opened long after the order.
-CHAT_NONCE_PREFIX = "chat:"
+CART_KEY = arrivals.CART_KEY  # one key for the cart, whoever fills it
 
 
 def checkout_rate_limit() -> str:
@@ -317,7 +315,7 @@ def pay(token: str):
     """Resume payment for a pending order (a repeated form, a shopper back from the provider's page)."""
     session = db.session()
     order = _order_or_404(session, token)
-    if order.status == OrderStatus.cancelled and order.checkout_nonce.startswith(CHAT_NONCE_PREFIX):
+    if order.status == OrderStatus.cancelled and order.checkout_nonce.startswith(service.CHAT_NONCE_PREFIX):
         # A chat's "Pay now" link opened after the reservation lapsed: take the stock again if it is there.
         reopened = service.reopen(session, order.id, source="shopper")
         if reopened is None:
