@@ -173,6 +173,7 @@ def process_event(app: Flask, event_id: int) -> str:
         row = session.get(ChannelEvent, event_id)
         channel = session.get(Channel, row.channel_id)
         ctx = channels.context_for(session, channel, app=app, label=f"reply to {row.kind}")
+        event = as_event(row, session)  # one look-up of the customer's reply window for both hooks
         if claim is not None:
             claim = session.get(AutoReply, claim.id)
             rule = session.get(KeywordRule, claim.rule_id)
@@ -185,14 +186,14 @@ def process_event(app: Flask, event_id: int) -> str:
                 reply = Reply(text=text, link_url=link, product=product_info(product, app=app) if product else None)
                 try:
                     result = plugins.call("shopbridge_reply", app=app, raise_crash=True, channel=ctx,
-                                          event=as_event(row, session), reply=reply)
+                                          event=event, reply=reply)
                     claim.status = "sent" if result is not None else "failed"
                     claim.detail = "" if result is not None else "This channel type cannot reply."
                     outcome = "replied" if result is not None else outcome
                 except (PlatformError, plugins.PluginCrashed) as exc:
                     claim.status, claim.detail = "failed", getattr(exc, "message", str(exc))[:1000]
             session.add(claim)
-        plugins.call("shopbridge_inbound_event", app=app, channel=ctx, event=as_event(row, session),
+        plugins.call("shopbridge_inbound_event", app=app, channel=ctx, event=event,
                      shop=Shop(app, session, channel))
     return outcome
 
