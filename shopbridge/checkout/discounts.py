@@ -21,10 +21,9 @@ from shopbridge import audit
 from shopbridge.checkout.models import DiscountCode, DiscountKind
 from shopbridge.checkout.pricing import CheckoutError
 from shopbridge.db import utcnow
-from shopbridge.money import Money
+from shopbridge.money import Money, MoneyError, normalise_currency
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 
 class DiscountError(CheckoutError):
@@ -74,9 +73,12 @@ def create_code(session: Session, *, code: str, kind: str, percent: int | None =
     elif kind == DiscountKind.fixed:
         if amount_minor is None or amount_minor < 1:
             raise DiscountError("Enter an amount above zero, in minor units (500 = 5.00).", "amount_minor")
-        currency = (currency or "").strip().upper()
-        if not CURRENCY_RE.match(currency):
+        if not (currency or "").strip():
             raise DiscountError("Enter the amount's currency (e.g. EUR).", "currency")
+        try:
+            currency = normalise_currency(currency)
+        except MoneyError as exc:
+            raise DiscountError(str(exc), "currency") from None
         percent = None
     else:
         raise DiscountError("Choose a percentage or a fixed amount.", "kind")
